@@ -1,13 +1,119 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"context"
+	"os"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"klpcheck/internal/report"
+	"klpcheck/probe"
+)
 
 func probeCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "probe",
-		Usage: "(not implemented yet)",
-		Action: func(*cli.Context) error {
-			return usageError("probe: not implemented yet")
+		Usage: "ask real linkers for the suffix-reduction flags the way kbuild's ld-option does, and explain the answer",
+		UsageText: `klpcheck probe [--ld NAME|PATH]... [--llvm VALUE] [--cross-compile PREFIX] [--all]
+       [--flags "..."] [--ldflags "..."] [--config .config] [--timeout 10s] [--format text|json]
+
+Examples:
+   klpcheck probe --all                          # every lld on PATH and in /usr/lib/llvm-*/bin
+   klpcheck probe --llvm -22                     # the linker "make LLVM=-22" uses (ld.lld-22)
+   klpcheck probe --ld ld.lld-22 --flags "-mllvm -import-instr-limit=5"
+   klpcheck probe --config build/.config --format json --ld /opt/llvm/bin/ld.lld`,
+		Description: `The verdict is kbuild's: $LD $KBUILD_LDFLAGS <flags> -v run as try-run does
+(POSIX shell semantics, set -e, a private TMPOUT removed afterwards, output
+discarded); only the exit status decides. Then each flag group is run alone and
+the linker's own reason, flavor and version are reported.
+
+Which linker, as kbuild picks it: --ld (repeatable), else LD from the
+environment (as "make LD=..."), else --llvm/LLVM (1 -> ld.lld, -22 -> ld.lld-22,
+/opt/llvm/bin/ -> /opt/llvm/bin/ld.lld), else --cross-compile/CROSS_COMPILE
+(PREFIXld), else ld.
+
+Exit status: 0 every linker accepts the flags, 1 at least one does not,
+2 a linker could not be run (not found, not executable, timeout) or bad usage.`,
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "ld", Usage: "linker to probe, a `NAME` on PATH or a PATH (repeatable)"},
+			&cli.StringFlag{Name: "llvm", Usage: "kbuild's LLVM= `VALUE`: 1, -SUFFIX or PREFIX/ (default: $LLVM)"},
+			&cli.StringFlag{Name: "cross-compile", Usage: "kbuild's CROSS_COMPILE `PREFIX` (default: $CROSS_COMPILE)"},
+			&cli.BoolFlag{Name: "all", Usage: "probe every ld.lld on PATH and in the usual LLVM install directories, sorted by version"},
+			&cli.StringFlag{Name: "flags", Value: probe.DefaultFlags, Usage: "the ld-option `STRING` to probe"},
+			&cli.StringFlag{Name: "ldflags", Usage: "KBUILD_LDFLAGS that take part in the check, as in kbuild"},
+			&cli.StringFlag{Name: "config", Usage: "a kernel `.config` to compare with (LTO mode, CONFIG_LLD_VERSION)"},
+			&cli.DurationFlag{Name: "timeout", Value: probe.DefaultTimeout, Usage: "bound on each linker run (Go `DURATION`)"},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text or json"},
 		},
+		Action: runProbe,
 	}
+}
+
+func runProbe(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usageError("probe takes no file arguments (got %q); name linkers with --ld", c.Args().First())
+	}
+	format, err := report.ParseFormat(c.String("format"), report.Text, report.JSON)
+	if err != nil {
+		return usageError("probe: %v", err)
+	}
+	if c.Duration("timeout") <= 0 {
+		return usageError("probe: --timeout must be positive, e.g. 10s")
+	}
+	sel := probe.Selection{
+		Explicit:     c.StringSlice("ld"),
+		LD:           os.Getenv("LD"),
+		LLVM:         envOr(c, "llvm", "LLVM"),
+		CrossCompile: envOr(c, "cross-compile", "CROSS_COMPILE"),
+		All:          c.Bool("all"),
+	}
+	opts := probe.Options{Flags: c.String("flags"), LDFlags: c.String("ldflags"), Timeout: c.Duration("timeout")}
+	if path := c.String("config"); path != "" {
+		cfg, err := probe.ReadKernelConfig(path)
+		if err != nil {
+			return couldNotRun(err)
+		}
+		opts.Config = cfg
+	}
+	rep, err := runProbeSelection(c.Context, sel, opts)
+	if err != nil {
+		return err
+	}
+	if format == report.JSON {
+		err = report.WriteJSON(c.App.Writer, rep)
+	} else {
+		err = probe.WriteText(c.App.Writer, rep)
+	}
+	if err != nil {
+		return couldNotRun(err)
+	}
+	return withStatus(rep.ExitStatus())
+}
+
+// runProbeSelection resolves and probes; check uses it too.
+func runProbeSelection(ctx context.Context, sel probe.Selection, opts probe.Options) (*probe.Report, error) {
+	targets, err := probe.Resolve(sel, nil)
+	if err != nil {
+		return nil, usageError("probe: %v", err)
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	rep, err := probe.Probe(ctx, targets, opts, sel.All)
+	if err != nil {
+		return nil, usageError("probe: %v", err)
+	}
+	return rep, nil
+}
+
+// envOr is a flag's value, or the environment variable kbuild reads.
+func envOr(c *cli.Context, flag, env string) string {
+	if c.IsSet(flag) {
+		return c.String(flag)
+	}
+	return os.Getenv(env)
 }

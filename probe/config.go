@@ -1,0 +1,122 @@
+package probe
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// KernelConfig is what the probe needs from a kernel .config.
+type KernelConfig struct {
+	File          string `json:"file"`
+	LTOMode       string `json:"lto_mode"` // "thin", "thin_dist", "full", "none"
+	LLDVersion    int    `json:"lld_version"`
+	ClangVersion  int    `json:"clang_version"`
+	LDIsLLD       bool   `json:"ld_is_lld"`
+	CCIsClang     bool   `json:"cc_is_clang"`
+	symbolsByName map[string]string
+}
+
+// ReadKernelConfig parses a kernel .config file.
+func ReadKernelConfig(path string) (*KernelConfig, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--config: %v", err)
+	}
+	defer f.Close()
+	return ParseKernelConfig(f, path)
+}
+
+// ParseKernelConfig reads "CONFIG_X=value" lines and "# CONFIG_X is not set"
+// comments. Any other non-comment line is an error naming file and line: a
+// truncated or hand-edited .config should not be half-read in silence.
+func ParseKernelConfig(r io.Reader, name string) (*KernelConfig, error) {
+	cfg := &KernelConfig{File: name, LTOMode: "none", symbolsByName: map[string]string{}}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	line := 0
+	for sc.Scan() {
+		line++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		key, value, ok := strings.Cut(text, "=")
+		if !ok || !strings.HasPrefix(key, "CONFIG_") || strings.ContainsAny(key, " \t") {
+			return nil, fmt.Errorf("%s:%d: not a kernel config line (want CONFIG_NAME=value): %.60q", name, line, text)
+		}
+		cfg.symbolsByName[key] = strings.Trim(value, `"`)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s:%d: %v", name, line+1, err)
+	}
+	for _, m := range []struct{ sym, mode string }{
+		{"CONFIG_LTO_CLANG_FULL", "full"},
+		{"CONFIG_LTO_CLANG_THIN", "thin"},
+		{"CONFIG_LTO_CLANG_THIN_DIST", "thin_dist"},
+	} {
+		if cfg.symbolsByName[m.sym] == "y" {
+			cfg.LTOMode = m.mode
+		}
+	}
+	var err error
+	if cfg.LLDVersion, err = cfg.number("CONFIG_LLD_VERSION"); err != nil {
+		return nil, err
+	}
+	if cfg.ClangVersion, err = cfg.number("CONFIG_CLANG_VERSION"); err != nil {
+		return nil, err
+	}
+	cfg.LDIsLLD = cfg.symbolsByName["CONFIG_LD_IS_LLD"] == "y"
+	cfg.CCIsClang = cfg.symbolsByName["CONFIG_CC_IS_CLANG"] == "y"
+	return cfg, nil
+}
+
+func (c *KernelConfig) number(sym string) (int, error) {
+	v, ok := c.symbolsByName[sym]
+	if !ok || v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %s=%q is not a number", c.File, sym, v)
+	}
+	return n, nil
+}
+
+// KbuildVersionString renders major*10000+minor*100+patch as "X.Y.Z".
+func KbuildVersionString(n int) string {
+	return fmt.Sprintf("%d.%d.%d", n/10000, n/100%100, n%100)
+}
+
+// configWarnings compares a .config with what was probed.
+func configWarnings(cfg *KernelConfig, r *Result) []string {
+	var w []string
+	if cfg.LLDVersion != 0 && r.Flavor == string(FlavorLLD) && r.KbuildVersion != 0 && cfg.LLDVersion != r.KbuildVersion {
+		w = append(w, fmt.Sprintf("%s has CONFIG_LLD_VERSION=%d (%s) but %s is LLD %s (%d): the .config was made with another linker, and kbuild links with the one in LD",
+			cfg.File, cfg.LLDVersion, KbuildVersionString(cfg.LLDVersion), r.Name, r.Version, r.KbuildVersion))
+	}
+	if cfg.LDIsLLD && r.Flavor != "" && r.Flavor != string(FlavorLLD) && r.Flavor != string(FlavorUnknown) {
+		w = append(w, fmt.Sprintf("%s selects LLD (CONFIG_LD_IS_LLD=y) but %s is GNU %s (from %s): pass --llvm 1 or --ld", cfg.File, r.Name, r.Flavor, r.Source))
+	}
+	if cfg.ClangVersion >= 230100 && r.Supported != nil && !*r.Supported {
+		w = append(w, fmt.Sprintf("%s has CONFIG_CLANG_VERSION=%d, so a clang-min-version,230100 gate passes, yet %s rejects the flags: a mixed toolchain that a version gate lets through fails at link time",
+			cfg.File, cfg.ClangVersion, r.Name))
+	}
+	return w
+}
+
+// configNotes are the warnings about a .config that do not depend on a linker.
+func configNotes(cfg *KernelConfig) []string {
+	switch cfg.LTOMode {
+	case "thin_dist":
+		return []string{cfg.File + " selects CONFIG_LTO_CLANG_THIN_DIST (distributed ThinLTO): ld-option only shows in-process support; LLVM supports the rename option in distributed mode from 23.1 (23.0 snapshots may not), so a passing probe does not prove this build works - gate it on clang-min-version,230100"}
+	case "full":
+		return []string{cfg.File + " selects CONFIG_LTO_CLANG_FULL: suffix reduction applies to ThinLTO only; the flags are not added for full LTO"}
+	case "none":
+		return []string{cfg.File + " selects no Clang ThinLTO: suffix reduction is not applicable to this build"}
+	}
+	return nil
+}

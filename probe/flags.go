@@ -1,0 +1,144 @@
+package probe
+
+import (
+	"fmt"
+	"strings"
+
+	version "github.com/hashicorp/go-version"
+	"mvdan.cc/sh/v3/shell"
+)
+
+// DefaultFlags is the ld-option argument of the kernel's suffix-reduction
+// patch: both flags in one call, -mllvm next to its value.
+const DefaultFlags = "--lto-whole-program-visibility -mllvm -always-rename-promoted-locals=false"
+
+// RenameFlag is the LLVM option that turns suffix reduction on.
+const RenameFlag = "-always-rename-promoted-locals"
+
+// SplitFlags splits an ld-option argument into words the way the shell that
+// kbuild's try-run starts would: quotes are removed, variables expanded from
+// env (nil: the process environment). Command substitution is refused: a
+// probe never runs anything but the linker.
+func SplitFlags(s string, env func(string) string) ([]string, error) {
+	if strings.Contains(s, "$(") || strings.Contains(s, "`") {
+		return nil, fmt.Errorf("%q: command substitution is not allowed in linker flags (the probe runs only the linker)", s)
+	}
+	words, err := shell.Fields(s, env)
+	if err != nil {
+		return nil, fmt.Errorf("%q: not valid shell words: %v", s, err)
+	}
+	return words, nil
+}
+
+// takesSeparateValue lists linker options whose value is the next word, so
+// that a group keeps them together: "-mllvm -x=1" is one unit, never two.
+var takesSeparateValue = map[string]bool{
+	"-mllvm": true, "--mllvm": true,
+	"-plugin-opt": true, "--plugin-opt": true,
+	"-z": true, "-m": true, "-o": true, "-L": true, "-T": true,
+	"-e": true, "-u": true, "-y": true, "-soname": true, "-rpath": true,
+}
+
+// Groups splits flag words into the units that can be tested alone: an
+// option together with its separate value.
+func Groups(words []string) [][]string {
+	var groups [][]string
+	for i := 0; i < len(words); i++ {
+		g := []string{words[i]}
+		if takesSeparateValue[words[i]] && i+1 < len(words) {
+			g = append(g, words[i+1])
+			i++
+		}
+		groups = append(groups, g)
+	}
+	return groups
+}
+
+// Expectation is what a linker's identity predicts about a flag.
+type Expectation string
+
+// The predictions. Unknown never contradicts an observed verdict.
+const (
+	ExpectYes     Expectation = "yes"
+	ExpectNo      Expectation = "no"
+	ExpectUnknown Expectation = "unknown"
+)
+
+var (
+	llvm12   = version.Must(version.NewVersion("12.0.0"))
+	llvm23   = version.Must(version.NewVersion("23.0.0-git"))
+	llvm23_1 = version.Must(version.NewVersion("23.1.0"))
+)
+
+// Expect predicts whether a linker accepts one flag group, from its flavor
+// and version alone, with the reason in a few words.
+func Expect(id Identity, group []string) (Expectation, string) {
+	if len(group) == 0 {
+		return ExpectUnknown, ""
+	}
+	mllvm := group[0] == "-mllvm" || group[0] == "--mllvm" || strings.HasPrefix(group[0], "-mllvm=")
+	switch id.Flavor {
+	case FlavorBFD, FlavorGold:
+		if mllvm {
+			return ExpectNo, fmt.Sprintf("GNU %s reads -mllvm as -m llvm", id.Flavor)
+		}
+		if group[0] == "--lto-whole-program-visibility" {
+			return ExpectNo, fmt.Sprintf("GNU %s has no ThinLTO options", id.Flavor)
+		}
+		return ExpectUnknown, ""
+	case FlavorLLD:
+	default:
+		return ExpectUnknown, "unknown linker"
+	}
+	v := id.Version
+	if v == nil {
+		return ExpectUnknown, "unparsable LLD version"
+	}
+	if group[0] == "--lto-whole-program-visibility" {
+		if v.GreaterThanOrEqual(llvm12) {
+			return ExpectYes, "LLD has it since LLVM 12"
+		}
+		return ExpectUnknown, "LLD older than 12"
+	}
+	if !mllvm {
+		return ExpectUnknown, ""
+	}
+	value := ""
+	if len(group) > 1 {
+		value = group[1]
+	} else {
+		value = strings.TrimPrefix(strings.TrimPrefix(group[0], "--mllvm="), "-mllvm=")
+	}
+	opt, _, _ := strings.Cut(strings.TrimLeft(value, "-"), "=")
+	switch opt {
+	case strings.TrimLeft(RenameFlag, "-"):
+		switch {
+		case v.GreaterThanOrEqual(llvm23_1):
+			return ExpectYes, "LLVM 23.1 and later have it"
+		case v.GreaterThanOrEqual(llvm23):
+			return ExpectUnknown, "a 23.0 snapshot may or may not have it"
+		default:
+			return ExpectNo, "added in LLVM 23"
+		}
+	case "import-instr-limit":
+		return ExpectYes, "a long-standing LLVM option"
+	}
+	return ExpectUnknown, ""
+}
+
+// combine folds per-group predictions: any no is no, all yes is yes.
+func combine(es []Expectation) Expectation {
+	all := len(es) > 0
+	for _, e := range es {
+		if e == ExpectNo {
+			return ExpectNo
+		}
+		if e != ExpectYes {
+			all = false
+		}
+	}
+	if all {
+		return ExpectYes
+	}
+	return ExpectUnknown
+}

@@ -1,0 +1,381 @@
+// Package probe asks real linkers whether they accept ThinLTO suffix
+// reduction, exactly the way kbuild's ld-option does, and then explains the
+// answer that ld-option throws away: which flag failed, the linker's own
+// reason, its flavor and version, and whether the answer fits the version.
+//
+// The verdict comes from kbuild's try-run run through a POSIX shell
+// interpreter (mvdan.cc/sh): `$LD $KBUILD_LDFLAGS <flags> -v` in a subshell
+// with its output discarded, under set -e, in a private temporary directory;
+// only the exit status counts. The explanation comes from more runs of the
+// same linker: each flag group alone, the whole command with stderr kept,
+// and --version.
+package probe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultTimeout bounds each linker run.
+const DefaultTimeout = 10 * time.Second
+
+// Options configures a probe.
+type Options struct {
+	// Flags is the ld-option argument; DefaultFlags when empty.
+	Flags string
+	// LDFlags is KBUILD_LDFLAGS: they take part in every run, as in kbuild.
+	LDFlags string
+	// Timeout bounds each linker run; DefaultTimeout when zero.
+	Timeout time.Duration
+	// Parallel is how many linker processes may run at once; 0 means
+	// 2*GOMAXPROCS, 1 probes serially.
+	Parallel int
+	// TempDir is where the private directories are made; "" is os.TempDir.
+	TempDir string
+	// Env is the linker's environment; nil means the process environment.
+	Env []string
+	// Config, when set, is compared with what the linkers say.
+	Config *KernelConfig
+}
+
+// Report is the outcome of probing one or more linkers; its JSON form is
+// the documented `klpcheck probe --format json` schema.
+type Report struct {
+	Flags    []string      `json:"flags"`
+	LDFlags  []string      `json:"ldflags"`
+	Linkers  []Result      `json:"linkers"`
+	Config   *KernelConfig `json:"config,omitempty"`
+	Warnings []string      `json:"warnings"`
+}
+
+// Result is one linker's answer.
+type Result struct {
+	// Path is the executable that ran (or the name that did not resolve).
+	Path string `json:"path"`
+	// Name is the linker as the selection named it; Source says which rule.
+	Name   string `json:"name"`
+	Source string `json:"source"`
+
+	Flavor        string `json:"flavor"`
+	Vendor        string `json:"vendor"`
+	Version       string `json:"version"`
+	KbuildVersion int    `json:"kbuild_version"`
+	VersionLine   string `json:"version_line"`
+
+	// Supported is kbuild's verdict; null when the linker could not be run.
+	Supported *bool `json:"supported"`
+	// Reason is the linker's own words for a refusal, on one line.
+	Reason string `json:"reason"`
+	// FailedFlags are the flag groups that the linker refuses alone.
+	FailedFlags [][]string `json:"failed_flags"`
+	Groups      []Group    `json:"groups"`
+	// LDFlagsAlone is `$LD $KBUILD_LDFLAGS -v` alone, when KBUILD_LDFLAGS
+	// are given: it tells a bad KBUILD_LDFLAGS from a bad flag.
+	LDFlagsAlone *Group `json:"ldflags_alone,omitempty"`
+
+	// Expected is what flavor and version predict: yes, no or unknown.
+	Expected string `json:"expected"`
+	// Consistent is false when the verdict contradicts Expected.
+	Consistent bool `json:"consistent"`
+	// Note explains an inconsistency or an unknown prediction.
+	Note string `json:"note"`
+
+	// Command is the ld-option command line as kbuild's shell runs it.
+	Command  string   `json:"command"`
+	Warnings []string `json:"warnings"`
+	// Error says why the linker could not be run; empty otherwise.
+	Error string `json:"error"`
+}
+
+// Group is one flag group run alone.
+type Group struct {
+	Flags     []string `json:"flags"`
+	Supported bool     `json:"supported"`
+	Reason    string   `json:"reason"`
+	Expected  string   `json:"expected"`
+}
+
+// Probe runs every target and returns the report; results are in target
+// order, or sorted by version when sortByVersion is set (--all). The error
+// is for bad options only: a linker that cannot run is a Result with Error.
+func Probe(ctx context.Context, targets []Target, opts Options, sortByVersion bool) (*Report, error) {
+	if opts.Flags == "" {
+		opts.Flags = DefaultFlags
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.Parallel <= 0 {
+		opts.Parallel = 2 * runtime.GOMAXPROCS(0)
+	}
+	if opts.Env == nil {
+		opts.Env = os.Environ()
+	}
+	getenv := envLookup(opts.Env)
+	flags, err := SplitFlags(opts.Flags, getenv)
+	if err != nil {
+		return nil, fmt.Errorf("--flags %v", err)
+	}
+	if len(flags) == 0 {
+		return nil, errors.New("--flags is empty: nothing to probe")
+	}
+	ldflags, err := SplitFlags(opts.LDFlags, getenv)
+	if err != nil {
+		return nil, fmt.Errorf("--ldflags %v", err)
+	}
+	rep := &Report{Flags: flags, LDFlags: ldflags, Linkers: make([]Result, len(targets)), Config: opts.Config, Warnings: []string{}}
+	if rep.LDFlags == nil {
+		rep.LDFlags = []string{}
+	}
+	if opts.Config != nil {
+		rep.Warnings = append(rep.Warnings, configNotes(opts.Config)...)
+	}
+	p := &prober{opts: opts, flags: flags, ldflags: ldflags, slots: make(chan struct{}, opts.Parallel)}
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rep.Linkers[i] = p.probe(ctx, t)
+		}()
+	}
+	wg.Wait()
+	if sortByVersion {
+		sort.SliceStable(rep.Linkers, func(i, j int) bool { return lessByVersion(rep.Linkers[i], rep.Linkers[j]) })
+	}
+	return rep, nil
+}
+
+// ExitStatus is the probe's contract: 2 when a linker could not be run,
+// 1 when one does not support the flags, 0 when all do.
+func (r *Report) ExitStatus() int {
+	status := 0
+	for _, l := range r.Linkers {
+		switch {
+		case l.Error != "":
+			return 2
+		case l.Supported != nil && !*l.Supported:
+			status = 1
+		}
+	}
+	return status
+}
+
+func lessByVersion(a, b Result) bool {
+	va, vb := comparable(a.Version), comparable(b.Version)
+	switch {
+	case va == nil && vb == nil:
+		return a.Path < b.Path
+	case va == nil:
+		return false
+	case vb == nil:
+		return true
+	case !va.Equal(vb):
+		return va.LessThan(vb)
+	}
+	return a.Path < b.Path
+}
+
+type prober struct {
+	opts           Options
+	flags, ldflags []string
+	slots          chan struct{} // bounds concurrent linker processes
+}
+
+// probe runs every invocation one linker needs, concurrently: a hung linker
+// costs one timeout, not one per run.
+func (p *prober) probe(ctx context.Context, t Target) Result {
+	// Consistent until a verdict contradicts a prediction.
+	res := Result{Path: t.Path, Name: t.Name, Source: t.Source, Groups: []Group{}, FailedFlags: [][]string{}, Warnings: []string{}, Consistent: true}
+	if t.Err != nil {
+		res.Path = t.Name
+		res.Error = t.Err.Error()
+		res.Flavor = string(FlavorUnknown)
+		res.Expected = string(ExpectUnknown)
+		return res
+	}
+	// Every word is quoted once; each run's command line is built from them.
+	quoted := map[string]string{}
+	for _, w := range append(append([]string{t.Path, "-v", "--version", strings.Join(p.flags, " ")}, p.ldflags...), p.flags...) {
+		q, err := quoteWords([]string{w})
+		if err != nil {
+			res.Error = err.Error()
+			return res
+		}
+		quoted[w] = q
+	}
+	line := func(words ...[]string) string {
+		var parts []string
+		for _, ws := range words {
+			for _, w := range ws {
+				parts = append(parts, quoted[w])
+			}
+		}
+		return strings.Join(parts, " ")
+	}
+	linker := []string{t.Path}
+	verbose := []string{"-v"}
+	cmdline := line(linker, p.ldflags, p.flags, verbose)
+	res.Command = cmdline
+
+	sb, err := newSandbox(p.opts.TempDir, t.Path, p.opts.Env, p.opts.Timeout)
+	if err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	defer func() {
+		if err := sb.cleanup(); err != nil && res.Error == "" {
+			res.Error = "could not remove the private temporary directory: " + err.Error()
+		}
+	}()
+
+	groups := Groups(p.flags)
+	type job struct {
+		script string
+		out    shellRun
+		err    error
+	}
+	// Jobs: 0 the try-run verdict, 1 --version, 2 the full command with its
+	// output kept, 3 KBUILD_LDFLAGS alone, then one per flag group.
+	jobs := make([]job, 4+len(groups))
+	jobs[0].script = tryRunScript(cmdline, quoted[strings.Join(p.flags, " ")])
+	jobs[1].script = line(linker, []string{"--version"})
+	jobs[2].script = cmdline
+	if len(p.ldflags) > 0 {
+		jobs[3].script = line(linker, p.ldflags, verbose)
+	}
+	for i, g := range groups {
+		jobs[4+i].script = line(linker, p.ldflags, g, verbose)
+	}
+	// The first run that times out cancels this linker's other runs: a hung
+	// linker costs one timeout, not one per run.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i := range jobs {
+		if jobs[i].script == "" {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case p.slots <- struct{}{}:
+			case <-ctx.Done():
+				jobs[i].err = ctx.Err()
+				return
+			}
+			defer func() { <-p.slots }()
+			jobs[i].out, jobs[i].err = sb.run(ctx, jobs[i].script)
+			if jobs[i].err != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+
+	id := ParseIdentity(jobs[1].out.stdout)
+	if id.Flavor == FlavorUnknown && jobs[1].err == nil {
+		// Some linkers print their banner on -v only.
+		id = ParseIdentity(jobs[2].out.stdout)
+	}
+	res.Flavor, res.Vendor, res.Version, res.KbuildVersion, res.VersionLine = string(id.Flavor), id.Vendor, id.Raw, id.Kbuild, id.Line
+
+	// Report the run that failed first in kind: a timeout or exec failure
+	// rather than the cancellations it caused.
+	var runErr error
+	for _, j := range jobs {
+		if j.err != nil && (runErr == nil || errors.Is(runErr, context.Canceled)) {
+			runErr = j.err
+		}
+	}
+	if runErr != nil {
+		res.Error = runError(t, runErr, p.opts.Timeout)
+		res.Expected = string(ExpectUnknown)
+		return res
+	}
+	supported := strings.TrimSpace(jobs[0].out.stdout) != ""
+	res.Supported = &supported
+	if !supported {
+		res.Reason = LinkerReason(jobs[2].out, id, p.flags)
+	}
+	if len(p.ldflags) > 0 {
+		g := Group{Flags: p.ldflags, Supported: jobs[3].out.status == 0, Expected: string(ExpectUnknown)}
+		if !g.Supported {
+			g.Reason = LinkerReason(jobs[3].out, id, p.ldflags)
+		}
+		res.LDFlagsAlone = &g
+	}
+	var expectations []Expectation
+	var whyNo, whyFailed []string // the predictions an inconsistency is about
+	for i, g := range groups {
+		out := jobs[4+i].out
+		e, w := Expect(id, g)
+		expectations = append(expectations, e)
+		if w != "" && e == ExpectNo {
+			whyNo = append(whyNo, strings.Join(g, " ")+": "+w)
+		}
+		if w != "" && out.status != 0 {
+			whyFailed = append(whyFailed, strings.Join(g, " ")+": "+w)
+		}
+		gr := Group{Flags: g, Supported: out.status == 0, Expected: string(e)}
+		if !gr.Supported {
+			gr.Reason = LinkerReason(out, id, g)
+			res.FailedFlags = append(res.FailedFlags, g)
+		}
+		res.Groups = append(res.Groups, gr)
+	}
+	expected := combine(expectations)
+	res.Expected = string(expected)
+	switch {
+	case expected == ExpectYes && !supported:
+		res.Consistent = false
+		res.Note = fmt.Sprintf("%s %s should accept these flags (%s) but refuses them: an old snapshot or a vendor build without the option", res.Flavor, res.Version, strings.Join(whyFailed, "; "))
+	case expected == ExpectNo && supported:
+		res.Consistent = false
+		res.Note = fmt.Sprintf("%s %s accepts flags its version predates (%s): a vendor backport or a newer snapshot than the version says", res.Flavor, res.Version, strings.Join(whyNo, "; "))
+	case expected == ExpectUnknown && id.Version != nil && id.Version.Prerelease() != "" && id.Version.Segments()[0] == 23:
+		res.Note = "a 23.0.0git snapshot: only the probe can tell whether it has the option, and it cannot tell whether distributed ThinLTO supports it (use clang-min-version,230100 for THIN_DIST)"
+	}
+	if supported && len(res.FailedFlags) > 0 {
+		res.Note = strings.TrimSpace(res.Note + " the whole command passes although a group alone fails")
+	}
+	if !supported && len(res.FailedFlags) == 0 && (res.LDFlagsAlone == nil || res.LDFlagsAlone.Supported) {
+		res.Note = strings.TrimSpace(res.Note + " every flag group passes alone; only the combination fails")
+	}
+	if p.opts.Config != nil {
+		res.Warnings = append(res.Warnings, configWarnings(p.opts.Config, &res)...)
+	}
+	if id.Flavor == FlavorGold {
+		res.Warnings = append(res.Warnings, "kbuild refuses GNU gold (scripts/ld-version.sh): it cannot link the kernel")
+	}
+	return res
+}
+
+// runError turns a failed run into a message that names cause and fix.
+func runError(t Target, err error, timeout time.Duration) string {
+	if errors.Is(err, errTimeout) {
+		return fmt.Sprintf("%s did not answer within %s and was killed: a hung or very slow linker (raise --timeout if it is just slow)", t.Path, timeout)
+	}
+	if errors.Is(err, context.Canceled) {
+		return fmt.Sprintf("%s: probe cancelled", t.Path)
+	}
+	return fmt.Sprintf("%s: %v", t.Path, err)
+}
+
+func envLookup(env []string) func(string) string {
+	m := map[string]string{}
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return func(k string) string { return m[k] }
+}

@@ -1,0 +1,137 @@
+package probe
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// Verdict is a result's one-word verdict for tables.
+func (r Result) Verdict() string {
+	switch {
+	case r.Error != "":
+		return "error"
+	case r.Supported == nil:
+		return "unknown"
+	case *r.Supported:
+		return "supported"
+	}
+	return "unsupported"
+}
+
+// WriteText writes the human report: a table with one row per linker, then
+// what ld-option hides for each linker that has something to say, then a
+// one-line summary with the next step.
+func WriteText(w io.Writer, rep *Report) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ld-option: %s\n", strings.Join(rep.Flags, " "))
+	if len(rep.LDFlags) > 0 {
+		fmt.Fprintf(&b, "KBUILD_LDFLAGS: %s\n", strings.Join(rep.LDFlags, " "))
+	}
+	b.WriteString("\n")
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "LINKER\tFLAVOR\tVERSION\tVERDICT\tREASON")
+	for _, r := range rep.Linkers {
+		reason := r.Reason
+		if r.Error != "" {
+			reason = "could not run (see below)"
+		}
+		if reason == "" {
+			reason = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Path, dash(r.Flavor), dash(r.Version), r.Verdict(), reason)
+	}
+	tw.Flush()
+
+	for _, r := range rep.Linkers {
+		details := linkerDetails(r, len(rep.Flags) > 0 && len(Groups(rep.Flags)) > 1)
+		if len(details) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n%s", r.Path)
+		if r.VersionLine != "" {
+			fmt.Fprintf(&b, " (%s)", r.VersionLine)
+		}
+		fmt.Fprintf(&b, ", chosen by %s:\n", r.Source)
+		for _, d := range details {
+			fmt.Fprintf(&b, "  %s\n", d)
+		}
+	}
+	if len(rep.Warnings) > 0 {
+		b.WriteString("\n")
+		for _, wn := range rep.Warnings {
+			fmt.Fprintf(&b, "warning: %s\n", wn)
+		}
+	}
+	fmt.Fprintf(&b, "\n%s\n", summary(rep))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func linkerDetails(r Result, showGroups bool) []string {
+	var d []string
+	if r.Error != "" {
+		return []string{"error: " + r.Error}
+	}
+	if r.LDFlagsAlone != nil && !r.LDFlagsAlone.Supported {
+		d = append(d, fmt.Sprintf("KBUILD_LDFLAGS alone are refused: %s", r.LDFlagsAlone.Reason))
+	}
+	if showGroups || len(r.FailedFlags) > 0 {
+		for _, g := range r.Groups {
+			state := "accepted"
+			if !g.Supported {
+				state = "refused: " + g.Reason
+			}
+			d = append(d, fmt.Sprintf("%-45s %s (version predicts: %s)", strings.Join(g.Flags, " "), state, g.Expected))
+		}
+	}
+	if !r.Consistent && r.Expected != "" {
+		d = append(d, "inconsistent: "+r.Note)
+	} else if r.Note != "" {
+		d = append(d, "note: "+r.Note)
+	}
+	for _, wn := range r.Warnings {
+		d = append(d, "warning: "+wn)
+	}
+	return d
+}
+
+func summary(rep *Report) string {
+	var ok, no, errs int
+	for _, r := range rep.Linkers {
+		switch r.Verdict() {
+		case "supported":
+			ok++
+		case "unsupported":
+			no++
+		case "error":
+			errs++
+		}
+	}
+	n := len(rep.Linkers)
+	s := fmt.Sprintf("%d of %d linker(s) accept the flags", ok, n)
+	switch {
+	case errs > 0:
+		s += fmt.Sprintf("; %d could not be run (exit 2)", errs)
+	case no > 0:
+		s += "; kbuild's ld-option leaves them out for the others, so those builds keep the .llvm.<hash> names (exit 1)"
+		if rep.isDefaultFlags() {
+			s += ".\nNext: suffix reduction needs LLD from LLVM 23.1 or later (make LLVM=1 with it on PATH, or LLVM=/path/to/llvm/bin/)"
+		}
+	default:
+		s += " (exit 0)"
+	}
+	return s
+}
+
+func (r *Report) isDefaultFlags() bool {
+	return strings.Join(r.Flags, " ") == DefaultFlags
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
