@@ -11,7 +11,8 @@ import (
 // "klpcheck correlate --format json vmlinux". The flag library stops at the
 // first argument; pipelines written by people do not. A "--" ends flags.
 func interspersed(app *cli.App, args []string) []string {
-	if len(args) < 2 {
+	// The completion protocol looks at the last argument; leave it alone.
+	if len(args) < 2 || args[len(args)-1] == "--generate-bash-completion" {
 		return args
 	}
 	// Find the subcommand: the first argument that names one.

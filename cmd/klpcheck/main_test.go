@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 )
@@ -59,5 +60,33 @@ func TestUsageErrorsExit2(t *testing.T) {
 		if strings.TrimSpace(errb) == "" {
 			t.Errorf("%v: nothing on stderr to say why", args)
 		}
+	}
+}
+
+func TestCompletion(t *testing.T) {
+	for _, sh := range []string{"bash", "zsh", "fish"} {
+		code, out, errb := klp(t, "completion", sh)
+		if code != 0 || !strings.Contains(out, "klpcheck") {
+			t.Errorf("completion %s: exit %d, %q %q", sh, code, out, errb)
+		}
+	}
+	if code, _, _ := klp(t, "completion", "tcsh"); code != 2 {
+		t.Errorf("completion tcsh: exit %d, want 2", code)
+	}
+	// The protocol the bash and zsh scripts use. The CLI library reads
+	// os.Args for it, so the test sets them as a shell would.
+	saved := os.Args
+	defer func() { os.Args = saved }()
+	os.Args = []string{"klpcheck", "--generate-bash-completion"}
+	_, out, _ := klp(t, "--generate-bash-completion")
+	for _, c := range []string{"check", "probe", "lint", "correlate"} {
+		if !strings.Contains(out, c+"\n") {
+			t.Errorf("command completion lacks %s: %q", c, out)
+		}
+	}
+	os.Args = []string{"klpcheck", "probe", "--fo", "--generate-bash-completion"}
+	_, out, _ = klp(t, "probe", "--fo", "--generate-bash-completion")
+	if !strings.Contains(out, "--format") {
+		t.Errorf("flag completion lacks --format: %q", out)
 	}
 }
