@@ -1,13 +1,104 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"klpcheck/internal/report"
+	"klpcheck/lint"
+	"klpcheck/lint/rules"
+)
+
+const lintDescription = `Evaluates the LTO block of a kernel Makefile (and of patches to it) for
+every LTO mode (none, FULL, THIN, THIN_DIST...) and every toolchain of the
+matrix (LLVM 22.1, 23.0.0git before and after the option, 23.1), the way GNU
+make would, without running anything, and reports where the suffix-reduction
+flags (--lto-whole-program-visibility -mllvm -always-rename-promoted-locals=false)
+break a build, miss a build, or are spelled or placed wrong.
+
+PATH is a kernel tree (its Makefile, arch/Kconfig and scripts/Makefile.compiler
+are read), a single Makefile, or - for standard input. Default: the current
+directory.
+
+Examples:
+   klpcheck lint ~/linux
+   klpcheck lint --patch v2.mbox ~/linux
+   git format-patch -1 --stdout | klpcheck lint --patch - ~/linux
+   klpcheck lint --format sarif Makefile > lint.sarif
+   klpcheck lint --explain LTO003
+
+Exit status: 0 no errors (warnings allowed unless --werror), 1 findings,
+2 the input could not be read.`
 
 func lintCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "lint",
-		Usage: "(not implemented yet)",
-		Action: func(*cli.Context) error {
-			return usageError("lint: not implemented yet")
+		Name:        "lint",
+		Usage:       "check a kernel Makefile's LTO block (and patches to it) for every configuration and toolchain",
+		ArgsUsage:   "[PATH]",
+		Description: lintDescription,
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "patch", Usage: "apply `FILE` (unified diff, format-patch mail or mbox) in memory first; repeatable"},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json or sarif"},
+			&cli.BoolFlag{Name: "werror", Usage: "warnings make the exit status 1 too"},
+			&cli.StringFlag{Name: "explain", Usage: "print the documentation of rule `ID` with a bad and a good example"},
+			&cli.BoolFlag{Name: "list-rules", Usage: "list the rules"},
 		},
+		Action: runLint,
 	}
+}
+
+func runLint(c *cli.Context) error {
+	out := c.App.Writer
+	if id := c.String("explain"); id != "" {
+		r, ok := rules.Lookup(id)
+		if !ok {
+			return usageError("lint: unknown rule %q; the rules are %s", id, strings.Join(rules.IDs(), ", "))
+		}
+		fmt.Fprint(out, r.Explain())
+		return nil
+	}
+	if c.Bool("list-rules") {
+		for _, r := range rules.All() {
+			fmt.Fprintf(out, "%-8s  %-7s  %s\n", r.ID, r.Severity, r.Summary)
+		}
+		return nil
+	}
+	format, err := report.ParseFormat(c.String("format"), report.Text, report.JSON, report.SARIF)
+	if err != nil {
+		return usageError("lint: %v", err)
+	}
+	if c.NArg() > 1 {
+		return usageError("lint: one PATH at most, got %d (see klpcheck lint --help)", c.NArg())
+	}
+	opts := lint.Options{Path: c.Args().First(), Patches: c.StringSlice("patch"), Stdin: c.App.Reader}
+	stdinUsers := 0
+	if opts.Path == "-" {
+		stdinUsers++
+	}
+	for _, p := range opts.Patches {
+		if p == "-" {
+			stdinUsers++
+		}
+	}
+	if stdinUsers > 1 {
+		return usageError("lint: only one of PATH and --patch can be - (standard input)")
+	}
+	res, err := lint.Run(opts)
+	if err != nil {
+		return couldNotRun(fmt.Errorf("lint: %w", err))
+	}
+	switch format {
+	case report.JSON:
+		err = res.WriteJSON(out)
+	case report.SARIF:
+		err = res.WriteSARIF(out, versionString())
+	default:
+		err = res.WriteText(out)
+	}
+	if err != nil {
+		return couldNotRun(err)
+	}
+	return withStatus(res.ExitCode(c.Bool("werror")))
 }

@@ -1,0 +1,800 @@
+package eval
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+
+	"klpcheck/lint/makefile"
+	"klpcheck/lint/model"
+)
+
+// Limits bound the work of one evaluation. Exceeding one ends it with a
+// *LimitError: the input cannot be evaluated, which is not a finding.
+type Limits struct {
+	// Steps is the number of expansion steps (parts and function calls).
+	Steps int
+	// ValueBytes is the largest value an expansion may produce, and
+	// Segments the most pieces of distinct provenance it may hold.
+	ValueBytes int
+	Segments   int
+	// CallDepth is how deeply $(call ...) and $(eval ...) may nest.
+	CallDepth int
+}
+
+// DefaultLimits are generous for kbuild and small enough to stop a
+// makefile that expands without end within a second or so.
+var DefaultLimits = Limits{Steps: 1_000_000, ValueBytes: 16 << 20, Segments: 1 << 16, CallDepth: 500}
+
+// Predefined is a variable the configuration defines before the makefile
+// is read, as include/config/auto.conf does for CONFIG_ symbols.
+type Predefined struct {
+	Value string
+	// Taint marks a version (CONFIG_CLANG_VERSION) or a symbol that
+	// depends on one: conditions over it are version gates.
+	Taint *Gate
+}
+
+// Config is what one evaluation knows about the build.
+type Config struct {
+	// Vars are defined before the makefile is read.
+	Vars map[string]Predefined
+	// Unknown reports names whose value is not modelled: referencing them
+	// gives unknown text and testing them gives an unknown condition.
+	Unknown func(name string) bool
+	// Toolchain answers the probes.
+	Toolchain model.Toolchain
+	// Helpers are the kbuild functions called through $(call NAME,...)
+	// that are modelled instead of expanded (ld-option, clang-min-version...).
+	// A name not in the set is expanded like any variable.
+	Helpers map[string]bool
+	Limits  Limits
+	// Cancel, when set by another goroutine, ends the evaluation early
+	// with a LimitError (the caller has already given up on it).
+	Cancel *atomic.Bool
+}
+
+// Reach says how a statement was reached.
+type Reach int
+
+// Reach values.
+const (
+	NotReached Reach = iota
+	// MaybeReached: only if an unmodelled condition holds.
+	MaybeReached
+	Reached
+)
+
+// Problem is something GNU make would stop at or misread while evaluating
+// (a variable that references itself, a line that expands to text without
+// a separator), with the position of the reference.
+type Problem struct {
+	Pos makefile.Pos
+	Msg string
+}
+
+// LimitError ends an evaluation that exceeded its Limits.
+type LimitError struct {
+	Pos makefile.Pos
+	Msg string
+	// Cancelled: ended through Config.Cancel, not by this input.
+	Cancelled bool
+}
+
+func (e *LimitError) Error() string { return e.Pos.String() + ": " + e.Msg }
+
+// Result is the state after reading the makefile.
+type Result struct {
+	vars    map[string]*variable
+	ev      *evaluator
+	Reached map[makefile.Node]Reach
+	// AsRecipe records the tab-led lines make read as recipe lines (which
+	// may also read as assignments: see makefile.Recipe).
+	AsRecipe map[*makefile.Recipe]Reach
+	Problems []Problem
+	// Aborted is set when a $(error ...) stops make.
+	Aborted *Problem
+	// ShellModelled counts $(shell ...) calls answered by interpreting a
+	// version test.
+	ShellModelled int
+	// Steps is the number of expansion steps the evaluation took.
+	Steps int
+}
+
+// Value expands variable name as a recipe would after all makefiles were
+// read.
+func (r *Result) Value(name string) (v Value, err error) {
+	defer r.ev.recoverLimit(&err)
+	return r.ev.varValue(name, makefile.Pos{}, &Info{}), nil
+}
+
+// Defined reports whether name is defined after reading.
+func (r *Result) Defined(name string) bool {
+	_, ok := r.vars[name]
+	return ok
+}
+
+type flavor int
+
+const (
+	recursive flavor = iota
+	simple
+)
+
+type origin int
+
+const (
+	originFile origin = iota
+	originCommandLine
+	originOverride
+	originAutomatic
+)
+
+type piece struct {
+	x    *makefile.Expr
+	info *Info
+}
+
+type variable struct {
+	name   string
+	flavor flavor
+	origin origin
+	value  Value   // simple
+	size   int     // len(value.String()), kept as += grows the value
+	pieces []piece // recursive
+	maybe  bool    // defined only if an unmodelled condition holds
+	taint  *Gate
+}
+
+// raw reports whether the unexpanded value is non-empty (what ifdef tests).
+func (v *variable) rawNonEmpty() bool {
+	if v.flavor == simple {
+		return v.value.Len() > 0
+	}
+	for _, p := range v.pieces {
+		if p.x != nil && len(p.x.Parts) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+type evaluator struct {
+	cfg       Config
+	vars      map[string]*variable
+	gates     []*Gate // gates of the enclosing conditionals
+	maybe     int     // depth of unmodelled conditions
+	why       []string
+	steps     int
+	callDepth int
+	expanding map[string]bool
+	res       *Result
+	mergeMemo map[[2]*Info]*Info
+	certMemo  map[*Info]*Info
+	cur       makefile.Pos // the statement being evaluated, for limit errors
+	rule      ruleContext
+}
+
+// ruleContext says whether make is reading a rule's recipe: then a
+// tab-led line is a recipe line, else a makefile line.
+type ruleContext int
+
+const (
+	noRule ruleContext = iota
+	maybeRule
+	inRule
+)
+
+func (ev *evaluator) startRule() {
+	switch {
+	case ev.maybe == 0:
+		ev.rule = inRule
+	case ev.rule == noRule:
+		ev.rule = maybeRule
+	}
+}
+
+func (ev *evaluator) endRule() {
+	switch {
+	case ev.maybe == 0:
+		ev.rule = noRule
+	case ev.rule == inRule:
+		ev.rule = maybeRule
+	}
+}
+
+// certain returns info without maybe-ness. Text expanded to decide
+// something (a variable name, a condition, a pattern) is certain even
+// inside a branch that is taken only maybe: maybe marks whether text ends
+// up in a value, not what it says.
+func (ev *evaluator) certain(info *Info) *Info {
+	if info == nil || !info.Maybe {
+		return info
+	}
+	if c, ok := ev.certMemo[info]; ok {
+		return c
+	}
+	c := *info
+	c.Maybe, c.Why = false, ""
+	ev.certMemo[info] = &c
+	return &c
+}
+
+type limitPanic struct{ err *LimitError }
+
+// Run evaluates f under cfg.
+func Run(f *makefile.File, cfg Config) (res *Result, err error) {
+	if cfg.Limits == (Limits{}) {
+		cfg.Limits = DefaultLimits
+	}
+	ev := &evaluator{
+		cfg:       cfg,
+		vars:      map[string]*variable{},
+		expanding: map[string]bool{},
+		mergeMemo: map[[2]*Info]*Info{},
+		certMemo:  map[*Info]*Info{},
+	}
+	ev.res = &Result{vars: ev.vars, ev: ev, Reached: map[makefile.Node]Reach{}, AsRecipe: map[*makefile.Recipe]Reach{}}
+	for name, p := range cfg.Vars {
+		info := &Info{Var: name, Taint: p.Taint}
+		ev.vars[name] = &variable{name: name, flavor: simple, value: computed(p.Value, makefile.Pos{}, info), size: len(p.Value), taint: p.Taint}
+	}
+	res = ev.res // also what a $(error) that stops make leaves
+	defer func() { res.Steps = ev.steps }()
+	defer ev.recoverLimit(&err)
+	ev.exec(f.Nodes)
+	return res, nil
+}
+
+type abortPanic struct{}
+
+func (ev *evaluator) recoverLimit(err *error) {
+	switch r := recover().(type) {
+	case nil:
+	case limitPanic:
+		*err = r.err
+	case abortPanic:
+		// $(error) stopped make; the result so far stands.
+	default:
+		panic(r)
+	}
+}
+
+// limit ends the evaluation. The error points at the statement being
+// evaluated and names the reference where the limit was reached.
+func (ev *evaluator) limit(pos makefile.Pos, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	at := ev.cur
+	if !at.IsValid() {
+		at = pos
+	} else if pos.IsValid() && pos != at {
+		msg += fmt.Sprintf(" (at %s)", pos)
+	}
+	panic(limitPanic{&LimitError{Pos: at, Msg: msg}})
+}
+
+func (ev *evaluator) step(pos makefile.Pos) {
+	ev.steps++
+	if ev.steps > ev.cfg.Limits.Steps {
+		ev.limit(pos, "expansion takes more than %d steps", ev.cfg.Limits.Steps)
+	}
+	if ev.steps&1023 == 0 && ev.cfg.Cancel != nil && ev.cfg.Cancel.Load() {
+		panic(limitPanic{&LimitError{Pos: pos, Msg: "cancelled", Cancelled: true}})
+	}
+}
+
+func (ev *evaluator) checkSize(v Value, pos makefile.Pos) Value {
+	if len(v) > ev.cfg.Limits.Segments || v.Len() > ev.cfg.Limits.ValueBytes {
+		ev.limit(pos, "expansion yields more than %d bytes or %d pieces", ev.cfg.Limits.ValueBytes, ev.cfg.Limits.Segments)
+	}
+	return v
+}
+
+func (ev *evaluator) problem(pos makefile.Pos, format string, args ...any) {
+	if ev.maybe > 0 {
+		return
+	}
+	ev.res.Problems = append(ev.res.Problems, Problem{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+}
+
+// context returns the provenance for text written by the statement at pos
+// assigning variable name.
+func (ev *evaluator) context(pos makefile.Pos, name string) *Info {
+	info := &Info{Stmt: pos, Var: name}
+	if len(ev.gates) > 0 {
+		info.Gates = append([]*Gate(nil), ev.gates...)
+	}
+	if ev.maybe > 0 {
+		info.Maybe = true
+		info.Why = ev.why[len(ev.why)-1]
+	}
+	return info
+}
+
+func (ev *evaluator) reach(n makefile.Node) {
+	r := Reached
+	if ev.maybe > 0 {
+		r = MaybeReached
+	}
+	if ev.res.Reached[n] < r {
+		ev.res.Reached[n] = r
+	}
+}
+
+func (ev *evaluator) exec(nodes []makefile.Node) {
+	for _, n := range nodes {
+		ev.reach(n)
+		if _, ok := n.(*makefile.Cond); !ok && ev.callDepth == 0 {
+			ev.cur = n.Pos()
+		}
+		switch n.(type) {
+		case *makefile.Cond, *makefile.Recipe, *makefile.Rule:
+		default:
+			ev.endRule() // every other line ends a rule's recipe
+		}
+		switch n := n.(type) {
+		case *makefile.Assign:
+			ev.assign(n.At, n.Mods, n.Name, n.Op, n.Value)
+		case *makefile.Define:
+			ev.assign(n.At, n.Mods, n.Name, n.Op, n.Body)
+		case *makefile.Recipe:
+			ev.recipe(n)
+		case *makefile.Undefine:
+			name := ev.nameOf(n.Name, n.At)
+			if name == "" {
+				continue
+			}
+			if ev.maybe > 0 {
+				if v, ok := ev.vars[name]; ok {
+					v.maybe = true
+				}
+				continue
+			}
+			delete(ev.vars, name)
+		case *makefile.Cond:
+			ev.cond(n)
+		case *makefile.ExprLine:
+			v := ev.expand(n.X, ev.certain(ev.context(n.At, "")))
+			if v.Exact() && strings.TrimSpace(v.String()) != "" {
+				ev.problem(n.At, "missing separator: the line expands to %q", strings.TrimSpace(v.String()))
+			}
+		case *makefile.Bad:
+			// GNU make stops reading at a line it cannot parse: nothing
+			// after it is built in this configuration.
+			if ev.maybe == 0 {
+				if n.Msg != "" {
+					ev.problem(n.At, "%s", n.Msg)
+				}
+				ev.res.Aborted = &Problem{Pos: n.At, Msg: "GNU make stops at this line"}
+				panic(abortPanic{})
+			}
+		case *makefile.Rule:
+			// Targets and prerequisites are expanded when read; only
+			// their side effects ($(eval), $(error)) matter here.
+			ev.expand(n.Targets, ev.certain(ev.context(n.At, "")))
+			if n.TargetVar == nil {
+				ev.expand(n.Prereqs, ev.certain(ev.context(n.At, "")))
+				ev.startRule()
+			} else {
+				ev.endRule()
+			}
+		}
+	}
+}
+
+// recipe reads a tab-led line after a rule: a recipe line if make is in
+// the rule's context, else the makefile line it also is.
+func (ev *evaluator) recipe(r *makefile.Recipe) {
+	mark := func() {
+		reach := Reached
+		if ev.maybe > 0 || ev.rule == maybeRule {
+			reach = MaybeReached
+		}
+		if ev.res.AsRecipe[r] < reach {
+			ev.res.AsRecipe[r] = reach
+		}
+	}
+	switch {
+	case r.Alt == nil || ev.rule == inRule:
+		mark()
+	case ev.rule == noRule:
+		ev.exec([]makefile.Node{r.Alt})
+	default:
+		mark()
+		ev.maybe++
+		ev.why = append(ev.why, fmt.Sprintf("whether make reads line %d as a recipe line", r.At.Line))
+		ev.exec([]makefile.Node{r.Alt})
+		ev.maybe--
+		ev.why = ev.why[:len(ev.why)-1]
+	}
+}
+
+func (ev *evaluator) nameOf(x *makefile.Expr, pos makefile.Pos) string {
+	if lit, ok := x.Literal(); ok {
+		return strings.TrimSpace(lit)
+	}
+	v := ev.expand(x, &Info{Stmt: pos})
+	if !v.Exact() {
+		return ""
+	}
+	return strings.TrimSpace(v.String())
+}
+
+func (ev *evaluator) assign(pos makefile.Pos, mods makefile.Modifiers, nameX *makefile.Expr, op makefile.AssignOp, valueX *makefile.Expr) {
+	name := ev.nameOf(nameX, pos)
+	if name == "" {
+		return
+	}
+	old, exists := ev.vars[name]
+	if exists && old.origin == originCommandLine && !mods.Override {
+		return
+	}
+	info := ev.context(pos, name)
+	org := originFile
+	if mods.Override {
+		org = originOverride
+	}
+	switch op {
+	case makefile.Recursive:
+		ev.setRecursive(name, org, piece{valueX, info}, old)
+	case makefile.Simple, makefile.SimplePosix:
+		val := ev.checkSize(ev.expand(valueX, info), pos)
+		ev.setSimple(name, org, val, old)
+	case makefile.Conditional:
+		if exists && !old.maybe {
+			return
+		}
+		ev.setRecursive(name, org, piece{valueX, info}, old)
+	case makefile.Shell:
+		body := ev.expand(valueX, info)
+		ev.setSimple(name, org, ev.shell(body, pos, info), old)
+	case makefile.Append:
+		if !exists {
+			ev.setRecursive(name, org, piece{valueX, info}, nil)
+			return
+		}
+		if old.flavor == recursive {
+			old.pieces = append(old.pieces, piece{valueX, info})
+			return
+		}
+		add := ev.expand(valueX, info)
+		if old.size > 0 && add.Len() > 0 {
+			old.value = append(old.value, Segment{Text: " "})
+			old.size++
+		}
+		old.value = append(old.value, add...)
+		old.size += add.Len()
+		if old.size > ev.cfg.Limits.ValueBytes || len(old.value) > ev.cfg.Limits.Segments {
+			ev.limit(pos, "%s grows beyond %d bytes or %d pieces", name, ev.cfg.Limits.ValueBytes, ev.cfg.Limits.Segments)
+		}
+	}
+}
+
+func (ev *evaluator) setRecursive(name string, org origin, p piece, old *variable) {
+	v := &variable{name: name, flavor: recursive, origin: org, pieces: []piece{p}}
+	if ev.maybe > 0 && old != nil {
+		// Either the old value stays or the new one replaces it: keep
+		// both, the old one marked as maybe too.
+		why := ev.why[len(ev.why)-1]
+		if old.flavor == recursive {
+			var ps []piece
+			for _, op := range old.pieces {
+				ps = append(ps, piece{op.x, maybeInfo(op.info, why)})
+			}
+			v.pieces = append(ps, p)
+		} else {
+			v.flavor = simple
+			v.pieces = nil
+			v.value = append(markMaybe(old.value, why), append(Value{{Text: " "}}, ev.expand(p.x, p.info)...)...)
+			v.size = v.value.Len()
+		}
+	}
+	ev.vars[name] = v
+}
+
+func (ev *evaluator) setSimple(name string, org origin, val Value, old *variable) {
+	v := &variable{name: name, flavor: simple, origin: org, value: val}
+	defer func() { v.size = v.value.Len() }()
+	if ev.maybe > 0 && old != nil {
+		prev, err := ev.plainValue(old)
+		if err == nil {
+			v.value = append(markMaybe(prev, ev.why[len(ev.why)-1]), append(Value{{Text: " "}}, val...)...)
+		}
+	}
+	ev.vars[name] = v
+}
+
+func (ev *evaluator) plainValue(v *variable) (Value, error) {
+	if v.flavor == simple {
+		return v.value, nil
+	}
+	return ev.varValue(v.name, makefile.Pos{}, &Info{}), nil
+}
+
+func maybeInfo(i *Info, why string) *Info {
+	if i == nil || i.Maybe {
+		return i
+	}
+	c := *i
+	c.Maybe = true
+	c.Why = why
+	return &c
+}
+
+func markMaybe(v Value, why string) Value {
+	out := make(Value, len(v))
+	for k, s := range v {
+		s.Info = maybeInfo(s.Info, why)
+		if s.Info == nil {
+			s.Info = &Info{Maybe: true, Why: why}
+		}
+		out[k] = s
+	}
+	return out
+}
+
+// cond evaluates a conditional: the first branch whose test holds runs;
+// a test that cannot be decided runs its branch as "maybe" and goes on.
+func (ev *evaluator) cond(c *makefile.Cond) {
+	saved := len(ev.gates)
+	undecided := 0
+	defer func() {
+		ev.gates = ev.gates[:saved]
+		ev.maybe -= undecided
+		ev.why = ev.why[:len(ev.why)-undecided]
+	}()
+	for _, b := range c.Branches {
+		t, gate, why := ev.test(b)
+		if gate != nil {
+			ev.gates = append(ev.gates, gate)
+		}
+		switch t {
+		case condTrue:
+			ev.exec(b.Body)
+			return
+		case condUnknown:
+			ev.maybe++
+			undecided++
+			ev.why = append(ev.why, why)
+			ev.exec(b.Body)
+		}
+	}
+}
+
+type condResult int
+
+const (
+	condFalse condResult = iota
+	condTrue
+	condUnknown
+)
+
+// test evaluates one branch's condition. It returns the version gate the
+// condition is, if any, and for an unknown outcome what is not modelled.
+func (ev *evaluator) test(b *makefile.Branch) (condResult, *Gate, string) {
+	if b.Invalid {
+		return condUnknown, nil, fmt.Sprintf("the invalid condition at %s", b.At)
+	}
+	ctx := &Info{Stmt: b.At}
+	switch b.Kind {
+	case makefile.Else:
+		return condTrue, nil, ""
+	case makefile.Ifdef, makefile.Ifndef:
+		name, ok := b.Var.Literal()
+		if !ok {
+			nameV := ev.expand(b.Var, ctx)
+			if !nameV.Exact() {
+				return condUnknown, gateAt(nameV.taint(), b.At), whyOf(nameV.uncertain())
+			}
+			name = nameV.String()
+		}
+		name = strings.TrimSpace(name)
+		var gate *Gate
+		if v, ok := ev.vars[name]; ok && v.taint != nil {
+			gate = gateAt(v.taint, b.At)
+		}
+		if ev.cfg.Unknown != nil && ev.cfg.Unknown(name) {
+			if _, ok := ev.vars[name]; !ok {
+				return condUnknown, gate, name
+			}
+		}
+		v, ok := ev.vars[name]
+		if ok && v.maybe {
+			return condUnknown, gate, "whether " + name + " is defined"
+		}
+		defined := ok && v.rawNonEmpty()
+		if defined == (b.Kind == makefile.Ifdef) {
+			return condTrue, gate, ""
+		}
+		return condFalse, gate, ""
+	default:
+		l := ev.expand(b.Left, ctx)
+		r := ev.expand(b.Right, ctx)
+		gate := l.taint()
+		if gate == nil {
+			gate = r.taint()
+		}
+		gate = gateAt(gate, b.At)
+		if !l.Exact() || !r.Exact() {
+			u := l.uncertain()
+			if u == nil {
+				u = r.uncertain()
+			}
+			return condUnknown, gate, whyOf(u)
+		}
+		eq := l.String() == r.String()
+		if eq == (b.Kind == makefile.Ifeq) {
+			return condTrue, gate, ""
+		}
+		return condFalse, gate, ""
+	}
+}
+
+func whyOf(i *Info) string {
+	if i == nil || i.Why == "" {
+		return "a value"
+	}
+	return i.Why
+}
+
+// gateAt makes the conditional at pos the gate's place.
+func gateAt(g *Gate, pos makefile.Pos) *Gate {
+	if g == nil {
+		return nil
+	}
+	c := *g
+	if !c.Source.IsValid() {
+		c.Source = g.At
+	}
+	c.At = pos
+	return &c
+}
+
+// expand expands x; literal text gets info as its provenance.
+func (ev *evaluator) expand(x *makefile.Expr, info *Info) Value {
+	if x == nil || len(x.Parts) == 0 {
+		return nil
+	}
+	if len(x.Parts) == 1 {
+		if l, ok := x.Parts[0].(*makefile.Lit); ok {
+			return Value{{Text: l.Text, Lit: l, Info: info}}
+		}
+	}
+	var out Value
+	size := 0
+	for _, p := range x.Parts {
+		var add Value
+		switch p := p.(type) {
+		case *makefile.Lit:
+			out = append(out, Segment{Text: p.Text, Lit: p, Info: info})
+			size += len(p.Text)
+			continue
+		case *makefile.Ref:
+			ev.step(p.Pos())
+			add = ev.ref(p, info)
+		case *makefile.Call:
+			ev.step(p.Pos())
+			add = ev.call(p, info)
+		}
+		size += add.Len()
+		if size > ev.cfg.Limits.ValueBytes || len(out)+len(add) > ev.cfg.Limits.Segments {
+			ev.limit(p.Pos(), "expansion yields more than %d bytes or %d pieces", ev.cfg.Limits.ValueBytes, ev.cfg.Limits.Segments)
+		}
+		out = append(out, add...)
+	}
+	return out
+}
+
+func (ev *evaluator) ref(r *makefile.Ref, info *Info) Value {
+	ctl := ev.certain(info)
+	nameV := ev.expand(r.Name, ctl)
+	if !nameV.Exact() {
+		return unknownValue(r.Raw, r.Pos(), info, "the variable name in "+r.Raw)
+	}
+	name := nameV.String()
+	val := ev.varValue(name, r.Pos(), info)
+	if r.Subst == nil {
+		return val
+	}
+	from := ev.expand(r.Subst.From, ctl)
+	to := ev.expand(r.Subst.To, ctl)
+	if !from.Exact() || !to.Exact() || val.HasUnknown() {
+		return unknownValue(r.Raw, r.Pos(), info, "a substitution over unknown text")
+	}
+	pat, rep := from.String(), to.String()
+	if !strings.Contains(pat, "%") {
+		pat, rep = "%"+pat, "%"+rep
+	}
+	return patsubst(pat, rep, val, r.Pos())
+}
+
+func unknownValue(text string, pos makefile.Pos, ctx *Info, why string) Value {
+	info := &Info{Unknown: true, Why: why}
+	if ctx != nil {
+		info.Stmt, info.Var, info.Gates, info.Maybe = ctx.Stmt, ctx.Var, ctx.Gates, ctx.Maybe
+	}
+	return Value{{Text: text, At: pos, Info: info}}
+}
+
+// varValue expands variable name referenced at pos from text with
+// provenance ctx: the value's segments keep their own provenance, plus the
+// gates and maybe-ness of the reference.
+func (ev *evaluator) varValue(name string, pos makefile.Pos, ctx *Info) Value {
+	v, ok := ev.vars[name]
+	if !ok {
+		if ev.cfg.Unknown != nil && ev.cfg.Unknown(name) {
+			return unknownValue("$("+name+")", pos, ctx, name)
+		}
+		return nil
+	}
+	var out Value
+	if v.flavor == simple {
+		out = v.value
+	} else {
+		if ev.expanding[name] {
+			ev.problem(pos, "Recursive variable '%s' references itself (eventually)", name)
+			return unknownValue("$("+name+")", pos, ctx, name+", which references itself")
+		}
+		ev.expanding[name] = true
+		// The raw pieces joined as make joins them on +=: an empty piece
+		// adds nothing, a space separates non-empty ones.
+		first := true
+		for _, p := range v.pieces {
+			if p.x == nil || len(p.x.Parts) == 0 {
+				continue
+			}
+			if !first {
+				out = append(out, Segment{Text: " "})
+			}
+			first = false
+			out = append(out, ev.expand(p.x, p.info)...)
+		}
+		delete(ev.expanding, name)
+	}
+	if v.maybe {
+		out = markMaybe(out, "whether "+name+" is defined")
+	}
+	return ev.withContext(out, ctx)
+}
+
+// withContext adds the gates and maybe-ness of ctx to every segment.
+func (ev *evaluator) withContext(v Value, ctx *Info) Value {
+	if ctx == nil || (len(ctx.Gates) == 0 && !ctx.Maybe) {
+		return v
+	}
+	out := make(Value, len(v))
+	for k, s := range v {
+		s.Info = ev.merge(s.Info, ctx)
+		out[k] = s
+	}
+	return out
+}
+
+func (ev *evaluator) merge(i, ctx *Info) *Info {
+	key := [2]*Info{i, ctx}
+	if m, ok := ev.mergeMemo[key]; ok {
+		return m
+	}
+	var c Info
+	if i != nil {
+		c = *i
+	}
+	if ctx.Maybe && !c.Maybe {
+		c.Maybe = true
+		c.Why = ctx.Why
+	}
+	for _, g := range ctx.Gates {
+		found := false
+		for _, h := range c.Gates {
+			if h == g {
+				found = true
+				break
+			}
+		}
+		if !found {
+			c.Gates = append(append([]*Gate(nil), c.Gates...), g)
+		}
+	}
+	ev.mergeMemo[key] = &c
+	return &c
+}

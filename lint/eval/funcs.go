@@ -1,0 +1,598 @@
+package eval
+
+import (
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"klpcheck/lint/makefile"
+)
+
+// call evaluates a built-in function.
+func (ev *evaluator) call(c *makefile.Call, info *Info) Value {
+	pos := c.Pos()
+	ctl := ev.certain(info)
+	// arg expands argument i as data: its text may end up in the result.
+	arg := func(i int) Value {
+		if i < len(c.Args) {
+			return ev.expand(c.Args[i], info)
+		}
+		return nil
+	}
+	// ctlArg expands argument i to decide something.
+	ctlArg := func(i int) Value {
+		if i < len(c.Args) {
+			return ev.expand(c.Args[i], ctl)
+		}
+		return nil
+	}
+	unknown := func(why string) Value { return unknownValue(c.Raw, pos, info, why) }
+	notModelled := func() Value { return unknown(c.Raw) }
+	// exactArgs expands the first n arguments and requires them known.
+	exactArgs := func(n int) ([]string, bool) {
+		out := make([]string, n)
+		for i := 0; i < n; i++ {
+			v := ctlArg(i)
+			if !v.Exact() {
+				return nil, false
+			}
+			out[i] = v.String()
+		}
+		return out, true
+	}
+
+	switch c.Func {
+	case "call":
+		return ev.callFunc(c, info)
+	case "if":
+		return ev.ifFunc(c, info)
+	case "or", "and":
+		var last Value
+		for i := range c.Args {
+			v := ev.expand(trimExpr(c.Args[i]), ctl)
+			if !v.Exact() {
+				return unknown("$(" + c.Func + " ...) over unknown text")
+			}
+			empty := v.Len() == 0
+			if c.Func == "or" && !empty {
+				return ev.withContext(v, info)
+			}
+			if c.Func == "and" && empty {
+				return nil
+			}
+			last = v
+		}
+		if c.Func == "or" {
+			return nil
+		}
+		return ev.withContext(last, info)
+	case "foreach":
+		return ev.foreach(c, info)
+	case "subst":
+		a, ok := exactArgs(2)
+		text := arg(2)
+		if !ok || text.HasUnknown() {
+			return notModelled()
+		}
+		return substValue(a[0], a[1], text, pos)
+	case "patsubst":
+		a, ok := exactArgs(2)
+		text := arg(2)
+		if !ok || text.HasUnknown() {
+			return notModelled()
+		}
+		return patsubst(a[0], a[1], text, pos)
+	case "strip":
+		return joinWords(arg(0).Words())
+	case "findstring":
+		find := arg(0)
+		in := ctlArg(1)
+		if !find.Exact() || !in.Exact() {
+			return notModelled()
+		}
+		if strings.Contains(in.String(), find.String()) {
+			return find
+		}
+		return nil
+	case "filter", "filter-out":
+		pats := ctlArg(0)
+		text := arg(1)
+		if !pats.Exact() || text.HasUnknown() {
+			return notModelled()
+		}
+		var ps []string
+		for _, w := range pats.Words() {
+			ps = append(ps, w.Text())
+		}
+		var keep []Word
+		for _, w := range text.Words() {
+			m := false
+			for _, p := range ps {
+				if _, ok := patternMatch(p, w.Text()); ok {
+					m = true
+					break
+				}
+			}
+			if m == (c.Func == "filter") {
+				keep = append(keep, w)
+			}
+		}
+		return joinWords(keep)
+	case "sort":
+		text := arg(0)
+		if text.HasUnknown() {
+			return notModelled()
+		}
+		words := text.Words()
+		sort.SliceStable(words, func(i, j int) bool { return words[i].Text() < words[j].Text() })
+		var out []Word
+		for i, w := range words {
+			if i > 0 && w.Text() == words[i-1].Text() {
+				continue
+			}
+			out = append(out, w)
+		}
+		return joinWords(out)
+	case "words":
+		text := arg(0)
+		if text.HasUnknown() {
+			return notModelled()
+		}
+		n := 0
+		text.eachWord(func(int, int) bool { n++; return true })
+		return computed(strconv.Itoa(n), pos, info)
+	case "word", "wordlist":
+		n := 1
+		if c.Func == "wordlist" {
+			n = 2
+		}
+		a, ok := exactArgs(n)
+		text := arg(n)
+		if !ok || text.HasUnknown() {
+			return notModelled()
+		}
+		from, err := strconv.Atoi(strings.TrimSpace(a[0]))
+		to := from
+		if err == nil && n == 2 {
+			to, err = strconv.Atoi(strings.TrimSpace(a[1]))
+		}
+		if err != nil || from < 1 {
+			ev.problem(pos, "invalid argument to the '%s' function", c.Func)
+			return unknown("invalid $(" + c.Func + ")")
+		}
+		var picked []Word
+		k := 0
+		text.eachWord(func(i, j int) bool {
+			k++
+			if k >= from && k <= to {
+				picked = append(picked, text.span(i, j))
+			}
+			return k < to
+		})
+		return joinWords(picked)
+	case "firstword", "lastword":
+		text := arg(0)
+		if text.HasUnknown() {
+			return notModelled()
+		}
+		a, b := -1, -1
+		text.eachWord(func(i, j int) bool {
+			a, b = i, j
+			return c.Func == "lastword"
+		})
+		if a < 0 {
+			return nil
+		}
+		return text.span(a, b).Segs
+	case "dir", "notdir", "suffix", "basename":
+		text := arg(0)
+		if text.HasUnknown() {
+			return notModelled()
+		}
+		var out []Word
+		for _, w := range text.Words() {
+			s, keep := pathPart(c.Func, w.Text())
+			if keep {
+				out = append(out, Word{Segs: computed(s, w.Pos(), w.Info())})
+			}
+		}
+		return joinWords(out)
+	case "addprefix", "addsuffix":
+		a, ok := exactArgs(1)
+		text := arg(1)
+		if !ok || text.HasUnknown() {
+			return notModelled()
+		}
+		var out []Word
+		for _, w := range text.Words() {
+			s := a[0] + w.Text()
+			if c.Func == "addsuffix" {
+				s = w.Text() + a[0]
+			}
+			out = append(out, Word{Segs: computed(s, w.Pos(), w.Info())})
+		}
+		return joinWords(out)
+	case "join":
+		l, r := arg(0), arg(1)
+		if l.HasUnknown() || r.HasUnknown() {
+			return notModelled()
+		}
+		lw, rw := l.Words(), r.Words()
+		var out []Word
+		for i := 0; i < len(lw) || i < len(rw); i++ {
+			var s string
+			var at Word
+			if i < len(lw) {
+				s += lw[i].Text()
+				at = lw[i]
+			}
+			if i < len(rw) {
+				s += rw[i].Text()
+				if i >= len(lw) {
+					at = rw[i]
+				}
+			}
+			out = append(out, Word{Segs: computed(s, at.Pos(), at.Info())})
+		}
+		return joinWords(out)
+	case "value":
+		a, ok := exactArgs(1)
+		if !ok {
+			return notModelled()
+		}
+		v, defined := ev.vars[strings.TrimSpace(a[0])]
+		if !defined {
+			return nil
+		}
+		if v.flavor == simple {
+			return v.value
+		}
+		var parts []string
+		for _, p := range v.pieces {
+			if s := p.x.String(); s != "" {
+				parts = append(parts, s)
+			}
+		}
+		return computed(strings.Join(parts, " "), pos, info)
+	case "origin", "flavor":
+		a, ok := exactArgs(1)
+		if !ok {
+			return notModelled()
+		}
+		name := strings.TrimSpace(a[0])
+		v, defined := ev.vars[name]
+		if !defined {
+			if ev.cfg.Unknown != nil && ev.cfg.Unknown(name) {
+				return notModelled()
+			}
+			return computed("undefined", pos, info)
+		}
+		if c.Func == "flavor" {
+			if v.flavor == simple {
+				return computed("simple", pos, info)
+			}
+			return computed("recursive", pos, info)
+		}
+		return computed(map[origin]string{originFile: "file", originCommandLine: "command line",
+			originOverride: "override", originAutomatic: "automatic"}[v.origin], pos, info)
+	case "info", "warning":
+		ctlArg(0)
+		return nil
+	case "error":
+		msg := ctlArg(0)
+		if ev.maybe == 0 && msg.Exact() {
+			ev.res.Aborted = &Problem{Pos: pos, Msg: "$(error " + strings.TrimSpace(msg.String()) + ")"}
+			panic(abortPanic{})
+		}
+		return nil
+	case "shell":
+		return ev.shell(ctlArg(0), pos, info)
+	case "eval":
+		return ev.evalFunc(c, ctlArg(0), info)
+	case "abspath", "realpath":
+		// Lexically, against CURDIR. realpath would also resolve symbolic
+		// links and drop paths that do not exist; the model assumes a
+		// tree without either, as it never looks at the file system.
+		text := arg(0)
+		cur := ev.varValue("CURDIR", pos, ctl)
+		if text.HasUnknown() || !cur.Exact() || cur.Len() == 0 {
+			return notModelled()
+		}
+		var out []Word
+		for _, w := range text.Words() {
+			p := w.Text()
+			if !path.IsAbs(p) {
+				p = path.Join(cur.String(), p)
+			}
+			out = append(out, Word{Segs: computed(path.Clean(p), w.Pos(), w.Info())})
+		}
+		return joinWords(out)
+	}
+	// wildcard reads the file system; file writes it; guile runs code.
+	// None of them is run.
+	return notModelled()
+}
+
+// trimExpr drops the whitespace that starts the first literal and ends the
+// last one, as GNU make strips the condition of $(if) before expanding it.
+func trimExpr(x *makefile.Expr) *makefile.Expr {
+	if x == nil || len(x.Parts) == 0 {
+		return x
+	}
+	parts := append([]makefile.Part(nil), x.Parts...)
+	if l, ok := parts[0].(*makefile.Lit); ok {
+		t := strings.TrimLeft(l.Text, " \t\n\v\f\r")
+		if t == "" {
+			parts = parts[1:]
+		} else if len(t) != len(l.Text) {
+			parts[0] = &makefile.Lit{Text: t, Off: l.Off + len(l.Text) - len(t), Map: l.Map}
+		}
+	}
+	if len(parts) > 0 {
+		if l, ok := parts[len(parts)-1].(*makefile.Lit); ok {
+			t := strings.TrimRight(l.Text, " \t\n\v\f\r")
+			if t == "" {
+				parts = parts[:len(parts)-1]
+			} else if len(t) != len(l.Text) {
+				parts[len(parts)-1] = &makefile.Lit{Text: t, Off: l.Off, Map: l.Map}
+			}
+		}
+	}
+	return &makefile.Expr{Parts: parts}
+}
+
+// ifFunc is $(if cond,then[,else]). A version test in cond gates the
+// branch it selects; an unknown cond makes both branches maybe.
+func (ev *evaluator) ifFunc(c *makefile.Call, info *Info) Value {
+	cond := ev.expand(trimExpr(c.Args[0]), ev.certain(info))
+	branch := func(i int, ctx *Info) Value {
+		if i < len(c.Args) {
+			return ev.expand(c.Args[i], ctx)
+		}
+		return nil
+	}
+	ctx := info
+	if g := cond.taint(); g != nil {
+		ctx = withGate(info, gateAt(g, c.Pos()))
+	}
+	if !cond.Exact() {
+		why := whyOf(cond.uncertain())
+		ev.maybe++
+		ev.why = append(ev.why, why)
+		mctx := maybeInfo(ctx, why)
+		t := markMaybe(branch(1, mctx), why)
+		e := markMaybe(branch(2, mctx), why)
+		ev.maybe--
+		ev.why = ev.why[:len(ev.why)-1]
+		if len(t) > 0 && len(e) > 0 {
+			t = append(t, Segment{Text: " "})
+		}
+		return append(t, e...)
+	}
+	if cond.Len() > 0 {
+		return branch(1, ctx)
+	}
+	return branch(2, ctx)
+}
+
+func withGate(info *Info, g *Gate) *Info {
+	c := Info{}
+	if info != nil {
+		c = *info
+	}
+	c.Gates = append(append([]*Gate(nil), c.Gates...), g)
+	return &c
+}
+
+func (ev *evaluator) foreach(c *makefile.Call, info *Info) Value {
+	nameV := ev.expand(c.Args[0], ev.certain(info))
+	list := ev.expand(c.Args[1], info)
+	if !nameV.Exact() || list.HasUnknown() {
+		return unknownValue(c.Raw, c.Pos(), info, c.Raw)
+	}
+	name := strings.TrimSpace(nameV.String())
+	saved, had := ev.vars[name]
+	var out Value
+	words := list.Words()
+	for i, w := range words {
+		ev.vars[name] = &variable{name: name, flavor: simple, origin: originAutomatic, value: w.Segs, size: w.Segs.Len()}
+		out = append(out, ev.expand(c.Args[2], info)...)
+		if i+1 < len(words) {
+			out = append(out, Segment{Text: " "})
+		}
+		ev.checkSize(out, c.Pos())
+	}
+	if had {
+		ev.vars[name] = saved
+	} else {
+		delete(ev.vars, name)
+	}
+	return out
+}
+
+// callFunc is $(call NAME,args...): a modelled kbuild helper, or the
+// expansion of variable NAME with $(1)... bound to the arguments.
+func (ev *evaluator) callFunc(c *makefile.Call, info *Info) Value {
+	pos := c.Pos()
+	nameV := ev.expand(c.Args[0], ev.certain(info))
+	if !nameV.Exact() {
+		return unknownValue(c.Raw, pos, info, "the function name in "+c.Raw)
+	}
+	name := strings.TrimSpace(nameV.String())
+	if ev.cfg.Helpers[name] {
+		return ev.helper(name, c, info)
+	}
+	if _, ok := ev.vars[name]; !ok {
+		if ev.cfg.Unknown != nil && ev.cfg.Unknown(name) {
+			return unknownValue(c.Raw, pos, info, name)
+		}
+		return nil
+	}
+	if ev.callDepth >= ev.cfg.Limits.CallDepth {
+		ev.problem(pos, "Recursive variable '%s' references itself (eventually): $(call) nests more than %d deep", name, ev.cfg.Limits.CallDepth)
+		return unknownValue(c.Raw, pos, info, name+", which recurses without end")
+	}
+	args := make([]Value, len(c.Args))
+	args[0] = computed(name, pos, info)
+	for i := 1; i < len(c.Args); i++ {
+		args[i] = ev.expand(c.Args[i], info)
+	}
+	type saved struct {
+		v   *variable
+		had bool
+	}
+	old := make([]saved, len(args))
+	for i, a := range args {
+		n := strconv.Itoa(i)
+		ov, had := ev.vars[n]
+		old[i] = saved{ov, had}
+		ev.vars[n] = &variable{name: n, flavor: simple, origin: originAutomatic, value: a, size: a.Len()}
+	}
+	// A function may call itself through $(call): that is not the
+	// self-reference GNU make rejects.
+	wasExpanding := ev.expanding[name]
+	delete(ev.expanding, name)
+	ev.callDepth++
+	out := ev.varValue(name, pos, info)
+	ev.callDepth--
+	if wasExpanding {
+		ev.expanding[name] = true
+	}
+	for i := range args {
+		n := strconv.Itoa(i)
+		if old[i].had {
+			ev.vars[n] = old[i].v
+		} else {
+			delete(ev.vars, n)
+		}
+	}
+	return out
+}
+
+// evalFunc parses and runs the text given to $(eval ...).
+func (ev *evaluator) evalFunc(c *makefile.Call, text Value, info *Info) Value {
+	if !text.Exact() {
+		// What the unknown text would define is unknown; nothing is run.
+		return nil
+	}
+	if ev.callDepth >= ev.cfg.Limits.CallDepth {
+		ev.problem(c.Pos(), "$(eval) nests more than %d deep", ev.cfg.Limits.CallDepth)
+		return nil
+	}
+	f, err := makefile.ParseEval(c.Pos(), []byte(text.String()))
+	if err != nil {
+		ev.limit(c.Pos(), "%v", err)
+	}
+	for _, p := range f.Problems {
+		if p.Severity == makefile.Fatal {
+			ev.problem(c.Pos(), "in $(eval): %s", p.Msg)
+		}
+	}
+	ev.callDepth++
+	ev.exec(f.Nodes)
+	ev.callDepth--
+	return nil
+}
+
+// substValue is $(subst from,to,text), keeping the provenance of each
+// segment when no occurrence of from spans two segments.
+func substValue(from, to string, text Value, pos makefile.Pos) Value {
+	if from == "" {
+		if to == "" {
+			return text
+		}
+		return append(append(Value{}, text...), Segment{Text: to, At: pos})
+	}
+	whole := text.String()
+	total := strings.Count(whole, from)
+	if total == 0 {
+		return text
+	}
+	per := 0
+	for _, s := range text {
+		per += strings.Count(s.Text, from)
+	}
+	if per != total {
+		var info *Info
+		if len(text) > 0 {
+			info = text[0].Info
+		}
+		return computed(strings.ReplaceAll(whole, from, to), pos, info)
+	}
+	out := make(Value, 0, len(text))
+	for _, s := range text {
+		if strings.Contains(s.Text, from) {
+			s = Segment{Text: strings.ReplaceAll(s.Text, from, to), At: s.PosAt(0), Info: s.Info}
+		}
+		if s.Text != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// patternMatch matches a make pattern (at most one %) against s and returns
+// the stem.
+func patternMatch(pattern, s string) (string, bool) {
+	i := strings.IndexByte(pattern, '%')
+	if i < 0 {
+		return "", pattern == s
+	}
+	pre, suf := pattern[:i], pattern[i+1:]
+	if len(s) < len(pre)+len(suf) || !strings.HasPrefix(s, pre) || !strings.HasSuffix(s, suf) {
+		return "", false
+	}
+	return s[len(pre) : len(s)-len(suf)], true
+}
+
+// patsubst replaces the words of text that match pattern.
+func patsubst(pattern, repl string, text Value, pos makefile.Pos) Value {
+	words := text.Words()
+	out := make([]Word, 0, len(words))
+	for _, w := range words {
+		stem, ok := patternMatch(pattern, w.Text())
+		if !ok {
+			out = append(out, w)
+			continue
+		}
+		r := repl
+		if strings.IndexByte(pattern, '%') >= 0 {
+			if k := strings.IndexByte(repl, '%'); k >= 0 {
+				r = repl[:k] + stem + repl[k+1:]
+			}
+		}
+		if r == "" {
+			continue
+		}
+		out = append(out, Word{Segs: computed(r, w.Pos(), w.Info())})
+	}
+	return joinWords(out)
+}
+
+// pathPart is dir, notdir, suffix or basename of one word; keep is false
+// when the function drops the word (suffix of a name without one).
+func pathPart(fn, w string) (string, bool) {
+	slash := strings.LastIndexByte(w, '/')
+	switch fn {
+	case "dir":
+		if slash < 0 {
+			return "./", true
+		}
+		return w[:slash+1], true
+	case "notdir":
+		return w[slash+1:], true
+	case "suffix":
+		dot := strings.LastIndexByte(w, '.')
+		if dot < 0 || dot < slash {
+			return "", false
+		}
+		return w[dot:], true
+	default: // basename
+		dot := strings.LastIndexByte(w, '.')
+		if dot < 0 || dot < slash {
+			return w, true
+		}
+		return w[:dot], true
+	}
+}

@@ -1,0 +1,631 @@
+// Package lint is klpcheck's pre-submit review of a kernel Makefile's LTO
+// block, and of patches to it, for Clang ThinLTO suffix reduction.
+//
+// It parses the top-level Makefile (lint/makefile), applies --patch files in
+// memory (lint/patch), reads arch/Kconfig (lint/kconfig), evaluates the
+// Makefile for every LTO mode and toolchain of the matrix (lint/eval,
+// lint/model) without running anything, and runs the rules (lint/rules) over
+// the results. Run is the library entry point; cmd/klpcheck and the check
+// command call it.
+package lint
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"klpcheck/lint/eval"
+	"klpcheck/lint/kconfig"
+	"klpcheck/lint/makefile"
+	"klpcheck/lint/model"
+	"klpcheck/lint/patch"
+	"klpcheck/lint/rules"
+)
+
+// Options say what to lint.
+type Options struct {
+	// Path is a kernel tree (its Makefile, arch/Kconfig and
+	// scripts/Makefile.compiler are read when present), a single Makefile,
+	// or "-" for standard input. Empty means ".".
+	Path string
+	// Patches are unified diffs, git format-patch mails or mboxes, applied
+	// in order before linting.
+	Patches []string
+	// Stdin is read when Path is "-".
+	Stdin io.Reader
+	// Toolchains replaces the default matrix (model.Toolchains) when set.
+	Toolchains []model.Toolchain
+}
+
+// Result is what lint found. The JSON field names are a contract.
+type Result struct {
+	Findings         []Finding `json:"findings"`
+	ConfigsEvaluated int       `json:"configs_evaluated"`
+	// Configurations names the configurations evaluated, in matrix order.
+	Configurations []string `json:"configurations"`
+}
+
+// Finding is one problem.
+type Finding struct {
+	Rule     string `json:"rule"`
+	Severity string `json:"severity"`
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Column   int    `json:"column"`
+	Message  string `json:"message"`
+	// Configs are the configurations the finding holds for, such as
+	// "THIN with LLVM 22.1"; empty for findings about the text itself.
+	Configs []string `json:"configs"`
+	// Patch and Hunk name the --patch and its hunk (1-based over the
+	// patch's files) that added the line; null otherwise.
+	Patch        *string `json:"patch"`
+	Hunk         *int    `json:"hunk"`
+	PatchSubject string  `json:"patch_subject,omitempty"`
+}
+
+// Run lints according to opts. The error is an *InputError for input that
+// could not be read (exit status 2).
+func Run(opts Options) (*Result, error) {
+	s, err := prepare(opts)
+	if err != nil {
+		return nil, err
+	}
+	return s.lint(), nil
+}
+
+// session is everything between reading the input and running the rules.
+type session struct {
+	tree      *tree
+	makefile  *makefile.File
+	kfiles    []*kconfig.File
+	fragments []*fragment
+	patchFind []Finding // hunks that did not apply
+	modes     []model.Mode
+	configs   []*rules.Evaluated
+}
+
+// fragment is the added lines of a hunk that did not apply.
+type fragment struct {
+	failure  patch.Failure
+	makefile *makefile.File // nil unless the hunk is for a Makefile
+	kconfig  *kconfig.File  // nil unless the hunk is for a Kconfig file
+}
+
+func prepare(opts Options) (*session, error) {
+	t, err := loadTree(opts.Path, opts.Stdin)
+	if err != nil {
+		return nil, err
+	}
+	sets, err := loadPatches(opts.Patches, opts.Stdin)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{tree: t}
+	for _, set := range sets {
+		for _, p := range set.patches {
+			s.apply(p)
+		}
+	}
+	mkDoc := t.docs[pathMakefile]
+	if mkDoc == nil {
+		return nil, &InputError{File: t.name(pathMakefile), Err: errors.New("a patch deleted the Makefile")}
+	}
+	s.makefile, err = makefile.Parse(t.name(pathMakefile), []byte(mkDoc.Text()), 0)
+	if err != nil {
+		return nil, limitError(err)
+	}
+	for _, rel := range t.kconfigPaths() {
+		s.kfiles = append(s.kfiles, kconfig.Parse(t.name(rel), []byte(t.docs[rel].Text())))
+	}
+	for _, fr := range s.fragments {
+		if fr.kconfig != nil {
+			s.kfiles = append(s.kfiles, fr.kconfig)
+		}
+	}
+	toolchains := opts.Toolchains
+	if len(toolchains) == 0 {
+		toolchains = model.Toolchains()
+	}
+	s.modes = s.findModes()
+	helpers, err := s.helpers()
+	if err != nil {
+		return nil, err
+	}
+	// Configurations are independent: evaluate them in parallel. The
+	// parsed files are only read.
+	matrix := model.Matrix(s.modes, toolchains)
+	s.configs = make([]*rules.Evaluated, len(matrix))
+	errs := make([]error, len(matrix))
+	var wg sync.WaitGroup
+	var failed atomic.Bool // an input error in one configuration ends all
+	next := make(chan int)
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(matrix)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range next {
+				if failed.Load() {
+					continue
+				}
+				s.configs[k], errs[k] = s.evaluate(matrix[k], helpers, &failed)
+				if errs[k] != nil {
+					failed.Store(true)
+				}
+			}
+		}()
+	}
+	for k := range matrix {
+		next <- k
+	}
+	close(next)
+	wg.Wait()
+	// The first error in matrix order is the one reported; evaluations
+	// cancelled because of it have errors too.
+	for _, err := range errs {
+		var le *eval.LimitError
+		if err != nil && !(errors.As(err, &le) && le.Cancelled) {
+			return nil, err
+		}
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func limitError(err error) error {
+	if ee, ok := err.(*eval.LimitError); ok && ee.Cancelled {
+		return err // dropped in favour of the error that caused it
+	}
+	var le *makefile.LimitError
+	if errors.As(err, &le) {
+		return &InputError{File: le.Pos.File, Line: le.Pos.Line, Err: errors.New(le.Msg)}
+	}
+	var ee *eval.LimitError
+	if errors.As(err, &ee) {
+		return &InputError{File: ee.Pos.File, Line: ee.Pos.Line, Err: errors.New(ee.Msg)}
+	}
+	return err
+}
+
+// apply applies the parts of p that touch files lint reads.
+func (s *session) apply(p *patch.Patch) {
+	t := s.tree
+	kept := *p
+	kept.Files = nil
+	for _, f := range p.Files {
+		if !relevant(f.Path()) {
+			continue
+		}
+		if f.OldPath != "/dev/null" {
+			_ = t.load(f.OldPath) // absent files make the hunks fail, which is reported
+		}
+		kept.Files = append(kept.Files, f)
+	}
+	for _, fl := range patch.Apply(t.docs, &kept) {
+		fl.Patch = p
+		s.fail(fl)
+	}
+}
+
+// fail records a hunk that did not apply and parses its added lines.
+func (s *session) fail(fl patch.Failure) {
+	name := fl.Patch.Name()
+	hunk := fl.Hunk.Index
+	s.patchFind = append(s.patchFind, Finding{
+		Rule:     rules.PATCH001.ID,
+		Severity: string(rules.PATCH001.Severity),
+		File:     fl.Patch.Source,
+		Line:     fl.Hunk.Line,
+		Column:   1,
+		Message: fmt.Sprintf("hunk %d (%s %s) does not apply: %s; its added lines are linted on their own",
+			hunk, fl.File.Path(), strings.TrimSpace(fl.Hunk.Header), fl.Reason),
+		Configs:      []string{},
+		Patch:        &name,
+		Hunk:         &hunk,
+		PatchSubject: fl.Patch.Subject,
+	})
+	// The added lines at their would-be line numbers, context blanked.
+	var b strings.Builder
+	n := fl.Hunk.NewStart
+	if n < 1 {
+		n = 1
+	}
+	for i := 1; i < n; i++ {
+		b.WriteByte('\n')
+	}
+	for _, l := range fl.Hunk.Lines {
+		switch l.Kind {
+		case '+':
+			b.WriteString(l.Text)
+			b.WriteByte('\n')
+		case ' ':
+			b.WriteByte('\n')
+		}
+	}
+	fr := &fragment{failure: fl}
+	path := fl.File.Path()
+	display := s.tree.name(path)
+	if path == pathMakefile || strings.HasSuffix(path, "/Makefile") || strings.HasPrefix(filepathBase(path), "Makefile") {
+		mf, err := makefile.Parse(display, []byte(b.String()), makefile.Fragment)
+		if err == nil {
+			fr.makefile = mf
+		}
+	} else if strings.HasPrefix(filepathBase(path), "Kconfig") {
+		fr.kconfig = kconfig.Parse(display, []byte(b.String()))
+	}
+	s.fragments = append(s.fragments, fr)
+}
+
+func filepathBase(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+var ltoModeRef = regexp.MustCompile(`CONFIG_(LTO_CLANG_[A-Z0-9_]+)`)
+
+// findModes takes the LTO modes from arch/Kconfig's LTO choice, or else
+// none/FULL/THIN plus every CONFIG_LTO_CLANG_* mode the Makefile names.
+func (s *session) findModes() []model.Mode {
+	for _, f := range s.kfiles {
+		for _, c := range f.Choices {
+			isLTO := false
+			for _, m := range c.Members {
+				if strings.HasPrefix(m.Name, "LTO_CLANG_") || m.Name == "LTO_NONE" {
+					isLTO = true
+				}
+			}
+			if !isLTO {
+				continue
+			}
+			modes := []model.Mode{model.ModeNone}
+			for _, m := range c.Members {
+				if strings.HasPrefix(m.Name, "LTO_CLANG_") {
+					modes = append(modes, model.ModeFor(m.Name))
+				}
+			}
+			return modes
+		}
+	}
+	modes := model.DefaultModes()
+	have := map[string]bool{}
+	for _, m := range modes {
+		have[m.Symbol] = true
+	}
+	nonChoice := map[string]bool{}
+	for _, f := range s.kfiles {
+		for _, sym := range f.Symbols {
+			if sym.Choice == nil {
+				nonChoice[sym.Name] = true
+			}
+		}
+	}
+	var named []string
+	makefile.Inspect(s.makefile.Nodes, func(n makefile.Node) bool {
+		for _, x := range exprsOf(n) {
+			for _, m := range ltoModeRef.FindAllStringSubmatch(x.String(), -1) {
+				sym := m[1]
+				if !have[sym] && !nonChoice[sym] {
+					have[sym] = true
+					named = append(named, sym)
+				}
+			}
+		}
+		return true
+	})
+	sort.Strings(named)
+	for _, sym := range named {
+		modes = append(modes, model.ModeFor(sym))
+	}
+	return modes
+}
+
+func exprsOf(n makefile.Node) []*makefile.Expr {
+	switch n := n.(type) {
+	case *makefile.Assign:
+		return []*makefile.Expr{n.Value}
+	case *makefile.Define:
+		return []*makefile.Expr{n.Body}
+	case *makefile.Cond:
+		var out []*makefile.Expr
+		for _, b := range n.Branches {
+			out = append(out, b.Var, b.Left, b.Right)
+		}
+		return out
+	case *makefile.ExprLine:
+		return []*makefile.Expr{n.X}
+	}
+	return nil
+}
+
+// helpers decides which kbuild functions exist: those scripts/Makefile.compiler
+// (when the tree has one) or the Makefile itself defines; all of them when
+// linting a Makefile without its tree.
+func (s *session) helpers() (map[string]bool, error) {
+	out := map[string]bool{}
+	doc, ok := s.tree.docs[pathCompiler]
+	if !ok {
+		for _, h := range eval.Helpers {
+			out[h] = true
+		}
+		return out, nil
+	}
+	mc, err := makefile.Parse(s.tree.name(pathCompiler), []byte(doc.Text()), 0)
+	if err != nil {
+		return nil, limitError(err)
+	}
+	defined := map[string]bool{}
+	for _, f := range []*makefile.File{mc, s.makefile} {
+		makefile.Inspect(f.Nodes, func(n makefile.Node) bool {
+			switch n := n.(type) {
+			case *makefile.Assign:
+				if name, ok := n.Name.Literal(); ok {
+					defined[strings.TrimSpace(name)] = true
+				}
+			case *makefile.Define:
+				if name, ok := n.Name.Literal(); ok {
+					defined[strings.TrimSpace(name)] = true
+				}
+			}
+			return true
+		})
+	}
+	for _, h := range eval.Helpers {
+		if defined[h] {
+			out[h] = true
+		}
+	}
+	return out, nil
+}
+
+// builtinUnknown are GNU make's own variables whose value klpcheck does
+// not model.
+var builtinUnknown = map[string]bool{".INCLUDE_DIRS": true, ".VARIABLES": true}
+
+// features is .FEATURES of GNU make 4.3, the make the model follows.
+const features = "target-specific order-only second-expansion else-if shortest-stem undefine oneshell nocomment grouped-target extra-prereqs archives jobserver output-sync check-symlink load"
+
+// makeVars are GNU make's own variables for "make" run in the tree (or
+// "make -f FILE" next to a single Makefile) without options or goals: the
+// default build the LTO block is read for.
+func (s *session) makeVars() map[string]eval.Predefined {
+	curdir, list := s.tree.root, s.tree.name(pathMakefile)
+	switch {
+	case s.tree.root != "":
+		list = pathMakefile
+	case list == "<stdin>":
+		curdir, list = ".", "-"
+	default:
+		curdir = filepath.Dir(list)
+	}
+	if abs, err := filepath.Abs(curdir); err == nil {
+		curdir = abs
+	}
+	return map[string]eval.Predefined{
+		"MAKE_VERSION":  {Value: "4.3"},
+		"MAKE":          {Value: "make"},
+		"SHELL":         {Value: "/bin/sh"},
+		"CURDIR":        {Value: filepath.ToSlash(curdir)},
+		"MAKEFILE_LIST": {Value: list},
+		".FEATURES":     {Value: features},
+		"MAKEFLAGS":     {Value: ""},
+	}
+}
+
+// evaluate reads the Makefile under one configuration.
+func (s *session) evaluate(c model.Config, helpers map[string]bool, cancel *atomic.Bool) (*rules.Evaluated, error) {
+	forced := c.Symbols(s.modes)
+	kev := kconfig.NewEvaluator(s.kfiles, func(name string) (string, bool) {
+		v, ok := forced[name]
+		return v, ok
+	})
+	vars := s.makeVars()
+	symbols := map[string]string{}
+	known := map[string]bool{}
+	define := func(name, v string, taint *eval.Gate) {
+		known[name] = true
+		if v == "n" || v == "" {
+			return
+		}
+		vars["CONFIG_"+name] = eval.Predefined{Value: v, Taint: taint}
+		symbols[name] = v
+	}
+	for name, v := range forced {
+		var taint *eval.Gate
+		switch name {
+		case "CLANG_VERSION", "AS_VERSION":
+			taint = &eval.Gate{Subject: "clang", What: "CONFIG_" + name}
+		case "LLD_VERSION":
+			taint = &eval.Gate{Subject: "lld", What: "CONFIG_LLD_VERSION"}
+		case "GCC_VERSION":
+			taint = &eval.Gate{Subject: "gcc", What: "CONFIG_GCC_VERSION"}
+		}
+		define(name, v, taint)
+	}
+	for _, f := range s.kfiles {
+		for _, sym := range f.Symbols {
+			if known[sym.Name] {
+				continue
+			}
+			v, ok := kev.Value(sym.Name)
+			if !ok {
+				continue
+			}
+			define(sym.Name, v, kconfigTaint(kev, sym.Name))
+		}
+	}
+	cfg := eval.Config{
+		Vars: vars,
+		Unknown: func(name string) bool {
+			if builtinUnknown[name] {
+				return true
+			}
+			return strings.HasPrefix(name, "CONFIG_") && !known[name[len("CONFIG_"):]]
+		},
+		Toolchain: c.Toolchain,
+		Helpers:   helpers,
+		Cancel:    cancel,
+	}
+	res, err := eval.Run(s.makefile, cfg)
+	if err != nil {
+		return nil, limitError(err)
+	}
+	out := &rules.Evaluated{Config: c, Result: res, Values: map[string]eval.Value{}, Symbols: symbols}
+	for _, name := range rules.Watched {
+		v, err := res.Value(name)
+		if err != nil {
+			return nil, limitError(err)
+		}
+		out.Values[name] = v
+	}
+	return out, nil
+}
+
+// kconfigTaint marks a Kconfig symbol whose dependencies test the clang or
+// lld version: testing it in the Makefile is a version gate.
+func kconfigTaint(kev *kconfig.Evaluator, name string) *eval.Gate {
+	for _, g := range kev.Gates(name) {
+		subject := ""
+		switch g.Bound.Symbol {
+		case "CLANG_VERSION":
+			subject = "clang"
+		case "LLD_VERSION":
+			subject = "lld"
+		default:
+			continue
+		}
+		return &eval.Gate{
+			At:      makefile.Pos{File: g.Pos.File, Line: g.Pos.Line, Col: g.Pos.Col},
+			Source:  makefile.Pos{File: g.Pos.File, Line: g.Pos.Line, Col: g.Pos.Col},
+			Subject: subject,
+			What:    fmt.Sprintf("CONFIG_%s (Kconfig: depends on %s)", name, g.Bound),
+			Min:     int(g.Bound.Min()),
+		}
+	}
+	return nil
+}
+
+// lint runs the rules and turns their diagnostics into findings.
+func (s *session) lint() *Result {
+	res := &Result{ConfigsEvaluated: len(s.configs), Findings: []Finding{}, Configurations: []string{}}
+	for _, c := range s.configs {
+		res.Configurations = append(res.Configurations, c.Config.String())
+	}
+	pass := &rules.Pass{
+		Makefile: s.makefile,
+		Kconfig:  s.kfiles,
+		Configs:  s.configs,
+	}
+	all := rules.All()
+	for _, d := range pass.Run(all) {
+		res.Findings = append(res.Findings, s.finding(pass, d, nil))
+	}
+	for _, fr := range s.fragments {
+		if fr.makefile == nil {
+			continue
+		}
+		fp := &rules.Pass{Makefile: fr.makefile, Fragment: true}
+		for _, d := range fp.Run(all) {
+			res.Findings = append(res.Findings, s.finding(fp, d, fr))
+		}
+	}
+	res.Findings = append(res.Findings, s.patchFind...)
+	res.Findings = dedupe(res.Findings)
+	sort.SliceStable(res.Findings, func(i, j int) bool {
+		a, b := res.Findings[i], res.Findings[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Column != b.Column {
+			return a.Column < b.Column
+		}
+		return a.Rule < b.Rule
+	})
+	return res
+}
+
+func (s *session) finding(p *rules.Pass, d rules.Diagnostic, fr *fragment) Finding {
+	f := Finding{
+		Rule:     d.Rule.ID,
+		Severity: string(d.Severity),
+		File:     d.Pos.File,
+		Line:     d.Pos.Line,
+		Column:   d.Pos.Col,
+		Message:  d.Message,
+		Configs:  p.ConfigNames(d.Configs),
+	}
+	if f.Column == 0 {
+		f.Column = 1
+	}
+	var ref *patch.HunkRef
+	if fr != nil {
+		ref = &patch.HunkRef{Patch: fr.failure.Patch, Hunk: fr.failure.Hunk}
+	} else {
+		for rel, doc := range s.tree.docs {
+			if s.tree.name(rel) == d.Pos.File && d.Pos.Line >= 1 && d.Pos.Line <= len(doc.Origin) {
+				ref = doc.Origin[d.Pos.Line-1]
+			}
+		}
+		// Kconfig lines of hunks that did not apply.
+		for _, fr := range s.fragments {
+			h := fr.failure.Hunk
+			if ref == nil && fr.kconfig != nil && fr.kconfig.Name == d.Pos.File && d.Pos.Line >= h.NewStart && d.Pos.Line < h.NewStart+h.NewLines {
+				ref = &patch.HunkRef{Patch: fr.failure.Patch, Hunk: h}
+			}
+		}
+	}
+	if ref != nil {
+		name := ref.Patch.Name()
+		hunk := ref.Hunk.Index
+		f.Patch, f.Hunk, f.PatchSubject = &name, &hunk, ref.Patch.Subject
+	}
+	return f
+}
+
+// dedupe merges findings of the same rule at the same place with the same
+// message, which happens when two passes see one line.
+func dedupe(in []Finding) []Finding {
+	type key struct {
+		rule, file, msg string
+		line, col       int
+	}
+	seen := map[key]int{}
+	var out []Finding
+	for _, f := range in {
+		k := key{f.Rule, f.File, f.Message, f.Line, f.Column}
+		if i, ok := seen[k]; ok {
+			out[i].Configs = mergeNames(out[i].Configs, f.Configs)
+			continue
+		}
+		seen[k] = len(out)
+		out = append(out, f)
+	}
+	return out
+}
+
+func mergeNames(a, b []string) []string {
+	have := map[string]bool{}
+	for _, s := range a {
+		have[s] = true
+	}
+	for _, s := range b {
+		if !have[s] {
+			a = append(a, s)
+		}
+	}
+	return a
+}

@@ -1,0 +1,252 @@
+package makefile
+
+import (
+	"strings"
+)
+
+// rawLine is one logical line as GNU make's reader sees it: physical lines
+// ending in an odd number of backslashes are joined, the newlines kept.
+type rawLine struct {
+	text   string // physical lines joined with "\n"; a CR before a newline is dropped
+	line   int    // number of the first physical line
+	starts []int  // offset in text of each physical line
+}
+
+// readLines splits src into logical lines. It is linear in len(src) and
+// copies only lines that carry a CR before their newline.
+func readLines(src []byte) []rawLine {
+	s := string(src)
+	var out []rawLine
+	lineNo := 1
+	for len(s) > 0 {
+		var rl rawLine
+		rl.line = lineNo
+		end := 0  // end of the logical line in s (exclusive of its final newline)
+		next := 0 // where the next logical line starts
+		crs := false
+		for {
+			rl.starts = append(rl.starts, end)
+			nl := strings.IndexByte(s[end:], '\n')
+			lineNo++
+			if nl < 0 {
+				end = len(s)
+				next = len(s)
+				break
+			}
+			phys := s[end : end+nl]
+			if strings.HasSuffix(phys, "\r") {
+				crs = true
+				phys = phys[:len(phys)-1]
+			}
+			if trailingBackslashes(phys)%2 == 1 && end+nl+1 < len(s) {
+				end += nl + 1
+				continue
+			}
+			end += nl
+			next = end + 1
+			break
+		}
+		text := s[:end]
+		if crs {
+			text, rl.starts = dropCRs(text, rl.starts)
+		}
+		rl.text = text
+		out = append(out, rl)
+		s = s[next:]
+	}
+	return out
+}
+
+// dropCRs removes the CR that precedes each newline (and the final one),
+// as GNU make does on POSIX systems, and moves the line starts with it.
+func dropCRs(text string, starts []int) (string, []int) {
+	var b strings.Builder
+	b.Grow(len(text))
+	newStarts := make([]int, 0, len(starts))
+	for i, st := range starts {
+		end := len(text)
+		if i+1 < len(starts) {
+			end = starts[i+1] - 1 // the newline
+		}
+		phys := text[st:end]
+		phys = strings.TrimSuffix(phys, "\r")
+		newStarts = append(newStarts, b.Len())
+		b.WriteString(phys)
+		if i+1 < len(starts) {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String(), newStarts
+}
+
+func trailingBackslashes(s string) int {
+	n := 0
+	for i := len(s) - 1; i >= 0 && s[i] == '\\'; i-- {
+		n++
+	}
+	return n
+}
+
+func isBlank(c byte) bool { return c == ' ' || c == '\t' }
+
+// isSpace is GNU make's ISSPACE: blanks and newlines.
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+// collapse joins continuation lines the way GNU make does outside recipes:
+// the backslash-newline, the blanks before it and the blanks that start the
+// next line become one space; of a run of n backslashes before the newline,
+// n/2 are kept.
+func (rl rawLine) collapse(file string) (string, *LineMap) {
+	lm := &LineMap{file: file}
+	if len(rl.starts) == 1 {
+		lm.marks = []mark{{out: 0, line: rl.line, col: 1}}
+		return rl.text, lm
+	}
+	var b strings.Builder
+	b.Grow(len(rl.text))
+	for k, st := range rl.starts {
+		end := len(rl.text)
+		last := k+1 == len(rl.starts)
+		if !last {
+			end = rl.starts[k+1] - 1
+		}
+		seg := rl.text[st:end]
+		skip := 0
+		if k > 0 {
+			for skip < len(seg) && isBlank(seg[skip]) {
+				skip++
+			}
+		}
+		lm.marks = append(lm.marks, mark{out: b.Len(), line: rl.line + k, col: skip + 1})
+		seg = seg[skip:]
+		if last {
+			b.WriteString(seg)
+			break
+		}
+		n := trailingBackslashes(seg)
+		b.WriteString(seg[:len(seg)-n])
+		keep := n / 2
+		for i := 0; i < keep; i++ {
+			b.WriteByte('\\')
+		}
+		if keep == 0 {
+			trimmed := strings.TrimRight(b.String(), " \t")
+			if len(trimmed) != b.Len() {
+				cut := len(trimmed)
+				s := trimmed
+				b.Reset()
+				b.WriteString(s)
+				// Marks past the cut point no longer have text behind them.
+				for len(lm.marks) > 1 && lm.marks[len(lm.marks)-1].out > cut {
+					lm.marks = lm.marks[:len(lm.marks)-1]
+				}
+			}
+		}
+		b.WriteByte(' ')
+	}
+	return b.String(), lm
+}
+
+// removeComment cuts text at the first '#' that starts a comment, following
+// GNU make 4.3: a '#' inside a $(...) or ${...} reference does not start a
+// comment, and a backslash run before '#' is halved, an odd run quoting it.
+func removeComment(text string, lm *LineMap) (string, *LineMap) {
+	// Fast path: no '#' at all.
+	if strings.IndexByte(text, '#') < 0 {
+		return text, lm
+	}
+	var b strings.Builder
+	changed := false
+	var runs []copyRun // pieces of text copied to b
+	start := 0         // start of the pending copy run in text
+	i := 0
+	for i < len(text) {
+		c := text[i]
+		if c == '$' {
+			if i+1 >= len(text) {
+				break
+			}
+			open := text[i+1]
+			i += 2
+			if open == '(' || open == '{' {
+				closeCh := byte(')')
+				if open == '{' {
+					closeCh = '}'
+				}
+				depth := 1
+				for i < len(text) {
+					switch text[i] {
+					case open:
+						depth++
+					case closeCh:
+						depth--
+					}
+					i++
+					if depth == 0 {
+						break
+					}
+				}
+			}
+			continue
+		}
+		if c != '#' {
+			i++
+			continue
+		}
+		n := 0
+		for j := i - 1; j >= start && text[j] == '\\'; j-- {
+			n++
+		}
+		if n == 0 {
+			if !changed {
+				return text[:i], lm
+			}
+			runs = append(runs, copyRun{orig: start, out: b.Len(), n: i - start})
+			b.WriteString(text[start:i])
+			return finishComment(b.String(), lm, runs, true)
+		}
+		// Drop the first ceil(n/2) backslashes of the run.
+		drop := n - n/2
+		bsStart := i - n
+		runs = append(runs, copyRun{orig: start, out: b.Len(), n: bsStart - start})
+		b.WriteString(text[start:bsStart])
+		changed = true
+		start = bsStart + drop
+		if n%2 == 0 {
+			runs = append(runs, copyRun{orig: start, out: b.Len(), n: i - start})
+			b.WriteString(text[start:i])
+			return finishComment(b.String(), lm, runs, true)
+		}
+		i++ // the quoted '#' stays
+	}
+	if !changed {
+		return text, lm
+	}
+	runs = append(runs, copyRun{orig: start, out: b.Len(), n: len(text) - start})
+	b.WriteString(text[start:])
+	return finishComment(b.String(), lm, runs, true)
+}
+
+type copyRun struct{ orig, out, n int }
+
+func finishComment(s string, lm *LineMap, runs []copyRun, changed bool) (string, *LineMap) {
+	if !changed {
+		return s, lm
+	}
+	nm := &LineMap{file: lm.file}
+	for _, r := range runs {
+		p := lm.Pos(r.orig)
+		nm.marks = append(nm.marks, mark{out: r.out, line: p.Line, col: p.Col})
+		for _, m := range lm.marks {
+			if m.out > r.orig && m.out < r.orig+r.n {
+				nm.marks = append(nm.marks, mark{out: r.out + m.out - r.orig, line: m.line, col: m.col})
+			}
+		}
+	}
+	if len(nm.marks) == 0 {
+		nm.marks = lm.marks[:1]
+	}
+	return s, nm
+}

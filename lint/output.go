@@ -1,0 +1,193 @@
+package lint
+
+import (
+	"fmt"
+	"io"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	"klpcheck/internal/report"
+	"klpcheck/lint/rules"
+)
+
+// Counts returns the number of errors, warnings and notes.
+func (r *Result) Counts() (errors, warnings, notes int) {
+	for _, f := range r.Findings {
+		switch f.Severity {
+		case string(rules.Error):
+			errors++
+		case string(rules.Warning):
+			warnings++
+		default:
+			notes++
+		}
+	}
+	return
+}
+
+// ExitCode is the exit status for r: 1 when there is an error (or, with
+// werror, a warning), else 0. Notes never count.
+func (r *Result) ExitCode(werror bool) int {
+	e, w, _ := r.Counts()
+	if e > 0 || (werror && w > 0) {
+		return report.ExitFindings
+	}
+	return report.ExitClean
+}
+
+// WriteText writes gcc-style lines, each followed by the configurations
+// and the patch it holds for, and a summary line.
+func (r *Result) WriteText(w io.Writer) error {
+	var b strings.Builder
+	for _, f := range r.Findings {
+		fmt.Fprintf(&b, "%s:%d:%d: %s: %s [%s]\n", f.File, f.Line, f.Column, f.Severity, f.Message, f.Rule)
+		if len(f.Configs) > 0 {
+			fmt.Fprintf(&b, "    configurations: %s\n", compressConfigs(f.Configs, r.Configurations))
+		}
+		if f.Patch != nil {
+			fmt.Fprintf(&b, "    patch: %s, hunk %d", *f.Patch, *f.Hunk)
+			if f.PatchSubject != "" {
+				fmt.Fprintf(&b, " (%s)", f.PatchSubject)
+			}
+			b.WriteString("\n")
+		}
+	}
+	e, wn, n := r.Counts()
+	if e+wn+n == 0 {
+		fmt.Fprintf(&b, "klpcheck lint: no findings in %d configurations\n", r.ConfigsEvaluated)
+	} else {
+		fmt.Fprintf(&b, "klpcheck lint: %s, %s, %s in %d configurations\n",
+			plural(e, "error"), plural(wn, "warning"), plural(n, "note"), r.ConfigsEvaluated)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func plural(n int, s string) string {
+	if n == 1 {
+		return "1 " + s
+	}
+	return fmt.Sprintf("%d %ss", n, s)
+}
+
+// compressConfigs shortens a configuration list for people: a mode that
+// holds with every toolchain evaluated is written "THIN with any toolchain".
+func compressConfigs(configs, all []string) string {
+	have := map[string]bool{}
+	for _, c := range configs {
+		have[c] = true
+	}
+	perMode := map[string][]string{}
+	for _, c := range all {
+		if mode, _, ok := strings.Cut(c, " with "); ok {
+			perMode[mode] = append(perMode[mode], c)
+		}
+	}
+	var out []string
+	done := map[string]bool{}
+	for _, c := range configs {
+		mode, _, ok := strings.Cut(c, " with ")
+		if !ok {
+			out = append(out, c)
+			continue
+		}
+		if done[mode] {
+			continue
+		}
+		every := len(perMode[mode]) > 1
+		for _, m := range perMode[mode] {
+			if !have[m] {
+				every = false
+			}
+		}
+		if every {
+			done[mode] = true
+			out = append(out, mode+" with any toolchain")
+			continue
+		}
+		out = append(out, c)
+	}
+	return strings.Join(out, "; ")
+}
+
+// WriteJSON writes r as the documented JSON document.
+func (r *Result) WriteJSON(w io.Writer) error { return report.WriteJSON(w, r) }
+
+// SARIFRules describes every lint rule for a SARIF driver.
+func SARIFRules() []report.SARIFRule {
+	var out []report.SARIFRule
+	for _, rule := range rules.All() {
+		out = append(out, report.SARIFRule{
+			ID:                   rule.ID,
+			Name:                 rule.Name,
+			ShortDescription:     report.SARIFMessage{Text: rule.Summary},
+			FullDescription:      &report.SARIFMessage{Text: strings.TrimSpace(rule.Doc)},
+			Help:                 &report.SARIFMessage{Text: rule.Explain()},
+			DefaultConfiguration: &report.SARIFConfiguration{Level: report.SARIFLevel(string(rule.Severity))},
+		})
+	}
+	return out
+}
+
+// SARIFRun builds the SARIF run of r, so that klpcheck check can merge it
+// with other results. version is klpcheck's version.
+func (r *Result) SARIFRun(version string) report.SARIFRun {
+	run := report.SARIFRun{
+		Tool: report.SARIFTool{Driver: report.SARIFDriver{
+			Name:    "klpcheck",
+			Version: version,
+			Rules:   SARIFRules(),
+		}},
+		Results: []report.SARIFResult{},
+	}
+	index := map[string]int{}
+	for i, rule := range run.Tool.Driver.Rules {
+		index[rule.ID] = i
+	}
+	for _, f := range r.Findings {
+		msg := f.Message
+		if len(f.Configs) > 0 {
+			msg += " (configurations: " + strings.Join(f.Configs, "; ") + ")"
+		}
+		res := report.SARIFResult{
+			RuleID:    f.Rule,
+			RuleIndex: index[f.Rule],
+			Level:     report.SARIFLevel(f.Severity),
+			Message:   report.SARIFMessage{Text: msg},
+			Locations: []report.SARIFLocation{{PhysicalLocation: report.SARIFPhysicalLocation{
+				ArtifactLocation: report.SARIFArtifactLocation{URI: sarifURI(f.File)},
+				Region:           &report.SARIFRegion{StartLine: f.Line, StartColumn: f.Column},
+			}}},
+			Properties: map[string]any{"configs": f.Configs},
+		}
+		if f.Patch != nil {
+			res.Properties["patch"] = *f.Patch
+			res.Properties["hunk"] = *f.Hunk
+		}
+		run.Results = append(run.Results, res)
+	}
+	return run
+}
+
+// WriteSARIF writes r as a SARIF 2.1.0 log with one run.
+func (r *Result) WriteSARIF(w io.Writer, version string) error {
+	return report.WriteJSON(w, report.SARIFLog{
+		Schema:  report.SARIFSchema,
+		Version: report.SARIFVersion,
+		Runs:    []report.SARIFRun{r.SARIFRun(version)},
+	})
+}
+
+// sarifURI turns a file name into a URI reference: relative paths stay
+// relative (to the scanned root), absolute ones become file URIs.
+func sarifURI(name string) string {
+	if name == "<stdin>" {
+		return "stdin"
+	}
+	slash := filepath.ToSlash(name)
+	if filepath.IsAbs(name) {
+		return (&url.URL{Scheme: "file", Path: slash}).String()
+	}
+	return (&url.URL{Path: slash}).String()
+}
