@@ -1,0 +1,289 @@
+package correlate
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"klpcheck/correlate/elfsym"
+	"klpcheck/correlate/objects"
+	"klpcheck/correlate/symname"
+)
+
+// origin is what provenance knows about one definition.
+type origin int
+
+const (
+	originUnknown origin = iota
+	originAsm            // assembly or another non-LTO object: LLVM never sees it
+	originC              // C under LTO
+)
+
+// candidate is a global and a C static (promoted or not) of the same name.
+type candidate struct {
+	name   string
+	global *sym
+	static *sym
+	hard   bool // the static is already promoted (name.llvm.<hash>)
+}
+
+// canClash: the types a global of either language can have. Assembly
+// labels without .type are NOTYPE.
+func canClash(typ uint8) bool {
+	switch typ {
+	case elfsym.STTFunc, elfsym.STTObject, elfsym.STTNotype, elfsym.STTGNUIfunc:
+		return true
+	}
+	return false
+}
+
+// findConflicts pairs globals with same-named C statics and classifies
+// each pair by the provenance of both sides.
+func findConflicts(img *image, prov *provenance, groups map[string]HashGroup) []Conflict {
+	return classifyAll(img, prov, groups, conflictCandidates(img))
+}
+
+// conflictCandidates finds every global with a same-named C static,
+// promoted or not. It reads the image only, so it can run beside the census.
+func conflictCandidates(img *image) []candidate {
+	n := 0
+	for i := range img.syms {
+		if !img.syms[i].local() {
+			n++
+		}
+	}
+	globals := newNameIndex(img, n)
+	for i := range img.syms {
+		s := &img.syms[i]
+		if s.local() || !canClash(s.typ) || s.promoted() {
+			continue
+		}
+		globals.add(i)
+	}
+	var cands []candidate
+	for i := range img.syms {
+		s := &img.syms[i]
+		if s.typ != elfsym.STTFunc && s.typ != elfsym.STTObject {
+			continue
+		}
+		name := img.name(s)
+		if s.promoted() {
+			p, _ := symname.SplitLLVM(name)
+			// Only a name that ends in its hash is promoted as the plain base.
+			if name != p.Base+".llvm."+p.Hash {
+				continue
+			}
+			if g := globals.find(p.Base); g >= 0 {
+				cands = append(cands, candidate{name: p.Base, global: &img.syms[g], static: s, hard: true})
+			}
+			continue
+		}
+		if s.local() {
+			if g := globals.find(name); g >= 0 {
+				cands = append(cands, candidate{name: name, global: &img.syms[g], static: s})
+			}
+		}
+	}
+	return cands
+}
+
+// classifyAll keeps the candidates provenance does not rule out, sorted.
+func classifyAll(img *image, prov *provenance, groups map[string]HashGroup, cands []candidate) []Conflict {
+	conflicts := []Conflict{}
+	for _, c := range cands {
+		if cf, ok := classify(img, prov, groups, c); ok {
+			conflicts = append(conflicts, cf)
+		}
+	}
+	rank := map[string]int{ClassHard: 0, ClassLatent: 1, ClassPossible: 2}
+	sort.SliceStable(conflicts, func(i, j int) bool {
+		a, b := conflicts[i], conflicts[j]
+		if a.Class != b.Class {
+			return rank[a.Class] < rank[b.Class]
+		}
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.C.Symbol < b.C.Symbol
+	})
+	return conflicts
+}
+
+func classify(img *image, prov *provenance, groups map[string]HashGroup, c candidate) (Conflict, bool) {
+	asmDef, gOrigin := prov.globalOrigin(img, c.global)
+	var cDef Definition
+	sOrigin := originC
+	if c.hard {
+		cDef = definition(img, c.static)
+		cDef.Origin = "C"
+		file, from := img.fileOf(c.static)
+		if file == "" {
+			if p, ok := symname.SplitLLVM(img.name(c.static)); ok {
+				if g, ok := groups[p.Hash]; ok && g.File != "" {
+					file, from = g.File, g.FileFrom
+				}
+			}
+		}
+		cDef.File, cDef.From = file, from
+		if from == "" {
+			cDef.From = FromUnknown
+		}
+	} else {
+		cDef, sOrigin = prov.staticOrigin(img, c.static)
+	}
+	if gOrigin == originC || sOrigin == originAsm {
+		// Both C (LLVM sees the clash and keeps the suffix), or both
+		// assembly (not a promotion at all): nothing to report.
+		return Conflict{}, false
+	}
+	cf := Conflict{Name: c.name, Asm: asmDef, C: cDef}
+	asmWhere := where(asmDef.File)
+	cWhere := where(cDef.File)
+	switch {
+	case gOrigin == originAsm && c.hard:
+		cf.Class = ClassHard
+		cf.Suggestion = fmt.Sprintf("rename the assembly global %s%s or the C static %s%s: with suffix reduction the static is promoted as plain %s and ld.lld stops with a duplicate symbol",
+			c.name, asmWhere, c.name, cWhere, c.name)
+	case gOrigin == originAsm && sOrigin == originC:
+		cf.Class = ClassLatent
+		cf.Suggestion = fmt.Sprintf("rename the assembly global %s%s or the C static %s%s: the static is not promoted today, but as soon as ThinLTO imports a user of it into another file it is, and the link fails",
+			c.name, asmWhere, c.name, cWhere)
+	default:
+		cf.Class = ClassPossible
+		cf.Suggestion = fmt.Sprintf("provenance unknown: pass --build DIR (the kernel object tree) or a file with debug info to tell whether the global %s is assembly", c.name)
+	}
+	return cf, true
+}
+
+func where(file string) string {
+	if file == "" {
+		return ""
+	}
+	return " (" + file + ")"
+}
+
+func definition(img *image, s *sym) Definition {
+	return Definition{Symbol: img.name(s), Kind: kindName(s.typ), Bind: bindName(s.bind), Section: img.section(s)}
+}
+
+// globalOrigin says whether a global is defined by assembly (or another
+// non-LTO object) or by C: from the build objects, then DWARF.
+func (p *provenance) globalOrigin(img *image, g *sym) (Definition, origin) {
+	def := definition(img, g)
+	if p.build != nil {
+		objs := p.build.Globals(img.name(g))
+		var nonLTO, lto []*objects.Object
+		for _, o := range objs {
+			if o.LTO {
+				lto = append(lto, o)
+			} else {
+				nonLTO = append(nonLTO, o)
+			}
+		}
+		switch {
+		case len(nonLTO) > 0:
+			def.File, def.Origin, def.From = objectList(nonLTO), nonLTO[0].Kind(), FromBuild
+			return def, originAsm
+		case len(lto) > 0:
+			def.File, def.Origin, def.From = objectList(lto), "LLVM bitcode", FromBuild
+			return def, originC
+		}
+	}
+	if u, ok := p.asmLabel(img.name(g)); ok {
+		def.File, def.Origin, def.From = u.Name, "assembly", FromDWARF
+		return def, originAsm
+	}
+	if p.dwarf() {
+		if i, ok := p.cExternals[img.name(g)]; ok {
+			def.File, def.Origin, def.From = p.units[i].Name, "C", FromDWARF
+			return def, originC
+		}
+	}
+	def.From = FromUnknown
+	return def, originUnknown
+}
+
+// staticOrigin says whether a local is a C static: from the build objects,
+// then DWARF, then the STT_FILE it follows.
+func (p *provenance) staticOrigin(img *image, s *sym) (Definition, origin) {
+	def := definition(img, s)
+	if p.build != nil {
+		var nonLTO, lto []*objects.Object
+		for _, o := range p.build.Locals(img.name(s)) {
+			if o.LTO {
+				lto = append(lto, o)
+			} else {
+				nonLTO = append(nonLTO, o)
+			}
+		}
+		switch {
+		case len(lto) > 0:
+			def.File, def.Origin, def.From = sourceList(lto), "C", FromBuild
+			return def, originC
+		case len(nonLTO) > 0:
+			def.File, def.Origin, def.From = objectList(nonLTO), nonLTO[0].Kind(), FromBuild
+			return def, originAsm
+		}
+	}
+	if p.dwarf() {
+		if units := p.cStatics[img.name(s)]; len(units) > 0 {
+			names := map[string]bool{}
+			var list []string
+			for _, i := range units {
+				if n := p.units[i].Name; !names[n] {
+					names[n] = true
+					list = append(list, n)
+				}
+			}
+			sort.Strings(list)
+			def.File, def.Origin, def.From = strings.Join(list, ", "), "C", FromDWARF
+			return def, originC
+		}
+		if u, ok := p.asmLabel(img.name(s)); ok {
+			def.File, def.Origin, def.From = u.Name, "assembly", FromDWARF
+			return def, originAsm
+		}
+	}
+	if file := img.fileName(s); file != "" {
+		def.File, def.From = file, FromSymtab
+		switch strings.ToLower(filepath.Ext(file)) {
+		case ".c":
+			def.Origin = "C"
+			return def, originC
+		case ".s":
+			def.Origin = "assembly"
+			return def, originAsm
+		}
+	}
+	if def.From == "" {
+		def.From = FromUnknown
+	}
+	return def, originUnknown
+}
+
+func objectList(objs []*objects.Object) string {
+	var names []string
+	for _, o := range objs {
+		names = append(names, o.Path)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+func sourceList(objs []*objects.Object) string {
+	seen := map[string]bool{}
+	var names []string
+	for _, o := range objs {
+		n := o.Source
+		if n == "" {
+			n = o.Path
+		}
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,464 @@
+// Package correlate validates a built kernel for live patching under Clang
+// ThinLTO: how many ".llvm.<hash>" promoted symbols it holds (the census),
+// which assembly globals will clash with promoted C statics once lld's
+// suffix reduction is on (the conflicts), and how each symbol of one build
+// pairs with its twin in the next (the twins, the way objtool's klp-diff
+// correlates them).
+//
+// Analyze is the whole capability without the command line:
+//
+//	res, err := correlate.Analyze("vmlinux.o", correlate.Options{BuildDir: "build", MaxSuffixed: 2})
+//	correlate.WriteText(os.Stdout, res)
+//	os.Exit(res.Status)
+//
+// An error from Analyze means the input could not be read (exit status 2);
+// findings are in the Result.
+package correlate
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"klpcheck/correlate/dwarfunits"
+	"klpcheck/correlate/elfsym"
+	"klpcheck/correlate/objects"
+	"klpcheck/correlate/symname"
+	"klpcheck/internal/report"
+)
+
+// NoBudget disables the --max-suffixed gate.
+const NoBudget = -1
+
+// Options are what the command line passes.
+type Options struct {
+	// BuildDir is a kernel build tree or a directory of objects: where to
+	// learn which names assembly defines (--build).
+	BuildDir string
+	// Against is the original build to pair symbols with (--against).
+	Against string
+	// MaxSuffixed fails the check when functions+data exceed it; NoBudget
+	// (or any negative value) disables the gate.
+	MaxSuffixed int
+	// LLVMNM is the llvm-nm for bitcode objects the native reader cannot
+	// read; empty picks llvm-nm-<major> by the object's producer.
+	LLVMNM string
+	// Progress, if set, is told how far reading a file has come: stage
+	// names the file, done and total are bytes of its symbol table. The two
+	// files are read at once, but calls never overlap.
+	Progress func(stage string, done, total int64)
+}
+
+// Analyze reads path (and Options.Against) and returns what it found.
+func Analyze(path string, opts Options) (*Result, error) {
+	return analyze(path, func(progress func(int64, int64)) (*image, error) { return scan(path, progress) }, opts)
+}
+
+// AnalyzeReader is Analyze for a file that is not on disk (an embedded
+// demo): name is what the report calls it. Options.Against and
+// Options.BuildDir are still paths.
+func AnalyzeReader(name string, r io.ReaderAt, size int64, opts Options) (*Result, error) {
+	return analyze(name, func(progress func(int64, int64)) (*image, error) {
+		f, err := elfsym.New(r, size, name)
+		if err != nil {
+			return nil, err
+		}
+		return scanFile(f, progress)
+	}, opts)
+}
+
+func analyze(path string, open func(progress func(int64, int64)) (*image, error), opts Options) (*Result, error) {
+	// The two files are read at once, and the twins matched while the
+	// census and the conflicts are worked out: a kernel's symbol tables
+	// keep both cores busy.
+	if opts.Progress != nil {
+		// Both files report progress; the caller sees one call at a time.
+		var mu sync.Mutex
+		fn := opts.Progress
+		opts.Progress = func(stage string, done, total int64) {
+			mu.Lock()
+			defer mu.Unlock()
+			fn(stage, done, total)
+		}
+	}
+	var orig *image
+	var origErr error
+	var scanned sync.WaitGroup
+	if opts.Against != "" {
+		scanned.Add(1)
+		go func() {
+			defer scanned.Done()
+			orig, origErr = scan(opts.Against, progressFor(opts.Progress, opts.Against))
+		}()
+	}
+	img, err := open(progressFor(opts.Progress, path))
+	scanned.Wait()
+	defer img.close()
+	defer orig.close()
+	if err != nil {
+		return nil, err
+	}
+	if origErr != nil {
+		return nil, origErr
+	}
+	res := &Result{
+		File:          path,
+		ELF:           img.describe(),
+		SymbolEntries: img.entries,
+		Conflicts:     []Conflict{},
+		Reasons:       []string{},
+	}
+	var twins sync.WaitGroup
+	if orig != nil {
+		twins.Add(1)
+		go func() {
+			defer twins.Done()
+			res.Twins = correlateTwins(orig, img)
+		}()
+	}
+	prov := newProvenance(img, opts)
+	if opts.BuildDir != "" {
+		exclude := []string{path}
+		if opts.Against != "" {
+			exclude = append(exclude, opts.Against)
+		}
+		ix, err := objects.Scan(opts.BuildDir, objects.Options{Exclude: exclude, NM: opts.LLVMNM})
+		if err != nil {
+			twins.Wait()
+			return nil, err
+		}
+		prov.build = ix
+	}
+	cands := make(chan []candidate, 1)
+	go func() { cands <- conflictCandidates(img) }()
+	res.OtherSuffixes = otherSuffixes(img)
+	res.Suffixed = census(img, prov)
+	groups := map[string]HashGroup{}
+	for _, g := range res.Suffixed.ByHash {
+		groups[g.Hash] = g
+	}
+	res.Conflicts = classifyAll(img, prov, groups, <-cands)
+	res.Provenance = prov.summary()
+	twins.Wait()
+	if opts.MaxSuffixed >= 0 {
+		res.Budget = &Budget{Max: opts.MaxSuffixed, Count: res.Suffixed.Total()}
+		res.Budget.Exceeded = res.Budget.Count > res.Budget.Max
+	}
+	res.Status, res.Reasons = status(res)
+	return res, nil
+}
+
+func progressFor(fn func(string, int64, int64), stage string) func(int64, int64) {
+	if fn == nil {
+		return nil
+	}
+	return func(done, total int64) { fn(stage, done, total) }
+}
+
+// status is the exit status: 1 for a budget exceeded, a hard conflict or an
+// ambiguous twin; 0 otherwise.
+func status(res *Result) (int, []string) {
+	var reasons []string
+	if b := res.Budget; b != nil && b.Exceeded {
+		reasons = append(reasons, fmt.Sprintf("%d suffixed symbols (functions+data) exceed the budget of %d", b.Count, b.Max))
+	}
+	hard := 0
+	for _, c := range res.Conflicts {
+		if c.Class == ClassHard {
+			hard++
+		}
+	}
+	if hard > 0 {
+		reasons = append(reasons, fmt.Sprintf("%d hard conflict(s): the link fails once suffix reduction is on", hard))
+	}
+	if res.Twins != nil && len(res.Twins.Ambiguous) > 0 {
+		reasons = append(reasons, fmt.Sprintf("%d symbol(s) with ambiguous twins", len(res.Twins.Ambiguous)))
+	}
+	if len(reasons) > 0 {
+		return report.ExitFindings, reasons
+	}
+	return report.ExitClean, []string{}
+}
+
+// census collects the ".llvm.<hash>" symbols and groups them by hash.
+func census(img *image, prov *provenance) Census {
+	c := Census{ByHash: []HashGroup{}, Symbols: []SuffixedSymbol{}}
+	groups := map[string]*HashGroup{}
+	bases := map[string][]string{}
+	n := 0
+	for i := range img.syms {
+		if img.syms[i].promoted() {
+			n++
+		}
+	}
+	c.Symbols = make([]SuffixedSymbol, 0, n)
+	for i := range img.syms {
+		s := &img.syms[i]
+		if !s.promoted() {
+			continue
+		}
+		name := img.name(s)
+		p, _ := symname.SplitLLVM(name)
+		kind := kindName(s.typ)
+		switch kind {
+		case KindFunc:
+			c.Functions++
+		case KindData:
+			c.Data++
+		default:
+			c.Other++
+		}
+		file, from := img.fileOf(s)
+		c.Symbols = append(c.Symbols, SuffixedSymbol{
+			Name: name, Base: p.Base, Hash: p.Hash, Kind: kind,
+			Bind: bindName(s.bind), Section: img.section(s), File: file,
+		})
+		g := groups[p.Hash]
+		if g == nil {
+			g = &HashGroup{Hash: p.Hash}
+			groups[p.Hash] = g
+		}
+		g.Symbols = append(g.Symbols, name)
+		bases[p.Hash] = append(bases[p.Hash], p.Base)
+		if g.File == "" && file != "" {
+			g.File, g.FileFrom = file, from
+		}
+	}
+	for hash, g := range groups {
+		if g.File == "" {
+			g.File, g.FileFrom = prov.moduleOf(bases[hash])
+		}
+		if g.File == "" {
+			g.FileFrom = FromUnknown
+		}
+		sort.Strings(g.Symbols)
+		c.ByHash = append(c.ByHash, *g)
+	}
+	// Symbols without a file of their own take their group's.
+	for i := range c.Symbols {
+		if c.Symbols[i].File == "" {
+			c.Symbols[i].File = groups[c.Symbols[i].Hash].File
+		}
+	}
+	sort.Slice(c.ByHash, func(i, j int) bool {
+		a, b := c.ByHash[i], c.ByHash[j]
+		if (a.File == "") != (b.File == "") {
+			return a.File != ""
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Hash < b.Hash
+	})
+	// By base and file before the name: the order then does not depend on
+	// hash values, which change with every rebuild of a module. A
+	// permutation is sorted, not the records themselves: moving 100,000
+	// records of seven strings around costs more than comparing them.
+	order := make([]int32, len(c.Symbols))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(x, y int32) int {
+		a, b := &c.Symbols[x], &c.Symbols[y]
+		if r := strings.Compare(a.Base, b.Base); r != 0 {
+			return r
+		}
+		if r := strings.Compare(a.File, b.File); r != 0 {
+			return r
+		}
+		if r := strings.Compare(a.Name, b.Name); r != 0 {
+			return r
+		}
+		return strings.Compare(a.Section, b.Section)
+	})
+	sorted := make([]SuffixedSymbol, len(order))
+	for i, k := range order {
+		sorted[i] = c.Symbols[k]
+	}
+	c.Symbols = sorted
+	return c
+}
+
+// otherSuffixes counts the symbols carrying each non-ThinLTO compiler suffix.
+func otherSuffixes(img *image) map[string]int {
+	counts := map[string]int{}
+	for _, k := range symname.SuffixKinds {
+		counts[k] = 0
+	}
+	for i := range img.syms {
+		symname.CountCompilerSuffixes(img.name(&img.syms[i]), counts)
+	}
+	return counts
+}
+
+// provenance answers "who defines this name" from the best evidence at hand.
+type provenance struct {
+	img   *image
+	opts  Options
+	build *objects.Index
+
+	dwarfLoaded bool
+	dwarfErr    error
+	units       []dwarfunits.Unit
+	asmLabels   map[string]int // label -> unit
+	cExternals  map[string]int
+	cStatics    map[string][]int
+}
+
+func newProvenance(img *image, opts Options) *provenance {
+	return &provenance{img: img, opts: opts}
+}
+
+// dwarf loads the compile units on first use: only files that have
+// conflict candidates or unnamed hash groups pay for it.
+func (p *provenance) dwarf() bool {
+	if p.dwarfLoaded {
+		return p.dwarfErr == nil
+	}
+	p.dwarfLoaded = true
+	units, err := dwarfunits.Read(p.img.f)
+	if err != nil {
+		p.dwarfErr = err
+		return false
+	}
+	p.units = units
+	p.asmLabels = map[string]int{}
+	p.cExternals = map[string]int{}
+	p.cStatics = map[string][]int{}
+	for i, u := range units {
+		if u.Asm() {
+			for _, l := range u.Labels {
+				if _, ok := p.asmLabels[l]; !ok {
+					p.asmLabels[l] = i
+				}
+			}
+			continue
+		}
+		for _, n := range u.Externals {
+			if _, ok := p.cExternals[n]; !ok {
+				p.cExternals[n] = i
+			}
+		}
+		for _, n := range u.Statics {
+			p.cStatics[n] = append(p.cStatics[n], i)
+		}
+	}
+	return true
+}
+
+// asmLabel finds the assembly unit defining name. The assembler records
+// labels without their leading underscore ("_start" as "start").
+func (p *provenance) asmLabel(name string) (*dwarfunits.Unit, bool) {
+	if !p.dwarf() {
+		return nil, false
+	}
+	if i, ok := p.asmLabels[name]; ok {
+		return &p.units[i], true
+	}
+	if len(name) > 1 && name[0] == '_' {
+		if i, ok := p.asmLabels[name[1:]]; ok {
+			return &p.units[i], true
+		}
+	}
+	return nil, false
+}
+
+// moduleOf names the source file whose statics include every base name of
+// one hash group, from the build objects or the DWARF units.
+func (p *provenance) moduleOf(bases []string) (string, string) {
+	if p.build != nil {
+		objs := p.build.DefiningAllLocals(bases)
+		if len(objs) == 1 {
+			if objs[0].Source != "" {
+				return objs[0].Source, FromBuild
+			}
+			return objs[0].Path, FromBuild
+		}
+	}
+	if p.dwarf() {
+		names := map[string]bool{}
+		for _, i := range p.unitsDefiningStatics(bases) {
+			names[p.units[i].Name] = true
+		}
+		if len(names) == 1 {
+			for n := range names {
+				return n, FromDWARF
+			}
+		}
+	}
+	return "", ""
+}
+
+func (p *provenance) unitsDefiningStatics(names []string) []int {
+	count := map[int]int{}
+	seen := map[string]bool{}
+	want := 0
+	for _, n := range names {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		want++
+		for _, i := range p.cStatics[n] {
+			count[i]++
+		}
+	}
+	var out []int
+	for i, c := range count {
+		if c == want {
+			out = append(out, i)
+		}
+	}
+	sort.Ints(out)
+	return out
+}
+
+func (p *provenance) summary() Provenance {
+	var out Provenance
+	switch {
+	case p.build != nil:
+		out.Source = FromBuild
+	case p.dwarfLoaded && p.dwarfErr == nil:
+		out.Source = FromDWARF
+	default:
+		out.Source = "none"
+	}
+	if p.build != nil {
+		bc, elfs := p.build.Counts()
+		bi := &BuildInfo{BitcodeObjects: bc, ELFObjects: elfs, Archives: p.build.Archives, Skipped: []Skipped{}, LLVMNM: p.build.NM}
+		for _, s := range p.build.Skipped {
+			bi.Skipped = append(bi.Skipped, Skipped(s))
+		}
+		out.BuildDir = p.opts.BuildDir
+		out.Build = bi
+		if bc == 0 {
+			out.Note = "the build directory holds no LLVM bitcode objects: not an LTO build, or not its object directory"
+		}
+	}
+	if p.dwarfLoaded {
+		di := &DWARFInfo{}
+		if p.dwarfErr != nil {
+			di.Error = p.dwarfErr.Error()
+		}
+		for _, u := range p.units {
+			di.Units++
+			if u.Asm() {
+				di.AsmUnits++
+			}
+		}
+		out.DWARF = di
+		if out.Source == "none" && out.Note == "" {
+			out.Note = "provenance unknown: no --build directory and no usable DWARF (" + di.Error + "); candidates are reported as possible"
+		}
+	}
+	if out.Source == "none" && out.Note == "" {
+		out.Note = "provenance unknown: pass --build DIR to classify candidates"
+	}
+	if out.Source == FromDWARF && out.DWARF != nil && out.DWARF.AsmUnits == 0 {
+		out.Note = "DWARF has no assembly units (assembly built without debug info?): names it does not cover are reported as possible"
+	}
+	return out
+}

@@ -1,0 +1,204 @@
+package correlate
+
+import (
+	"fmt"
+	"strings"
+
+	"klpcheck/correlate/elfsym"
+	"klpcheck/correlate/symname"
+)
+
+// sym is one defined symbol of a file, as much as the census, the conflict
+// search and the twin matching need. The name is kept as its place in the
+// string table: a million of these cost 20 bytes each and hold no pointer
+// for the garbage collector to follow.
+type sym struct {
+	nameOff uint32
+	nameLen uint32
+	shndx   uint32
+	file    uint32 // index into image.fileNames of the STT_FILE a local follows; 0: none
+	typ     uint8
+	bind    uint8
+	vis     uint8
+	flags   uint8
+}
+
+// flags bits.
+const flagPromoted = 1 // the name carries .llvm.<digits>
+
+func (s *sym) local() bool    { return s.bind == elfsym.STBLocal }
+func (s *sym) promoted() bool { return s.flags&flagPromoted != 0 }
+
+// image is a scanned ELF file.
+type image struct {
+	path   string
+	f      *elfsym.File
+	strtab string
+	syms   []sym
+	// fileNames are the STT_FILE names in order of appearance; entry 0 is
+	// "" (no file).
+	fileNames []string
+	// sectionFile maps a section to the STT_FILE its section symbol follows:
+	// in an ld -r link each promoted function keeps a section of its own
+	// (.text.twice.llvm.123), whose section symbol sits among the locals of
+	// its source file even though the function itself is global.
+	sectionFile map[uint32]uint32
+	entries     int // symbol table entries, including the null symbol
+}
+
+// name is the symbol's name.
+func (img *image) name(s *sym) string {
+	return img.strtab[s.nameOff : s.nameOff+s.nameLen]
+}
+
+// fileName is the STT_FILE name of a local symbol, or "".
+func (img *image) fileName(s *sym) string { return img.fileNames[s.file] }
+
+// scan opens path and reads its symbol table once.
+func scan(path string, progress func(done, total int64)) (*image, error) {
+	f, err := elfsym.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	img, err := scanFile(f, progress)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return img, nil
+}
+
+func scanFile(f *elfsym.File, progress func(done, total int64)) (*image, error) {
+	it, err := f.Symbols()
+	if err != nil {
+		return nil, err
+	}
+	if progress != nil {
+		it.OnProgress(progress)
+	}
+	img := &image{path: f.Path, f: f, strtab: it.StringTable(), sectionFile: map[uint32]uint32{}, entries: it.Len(), fileNames: []string{""}}
+	img.syms = make([]sym, 0, max(it.Len()-1, 0))
+	var file uint32
+	for it.Next() {
+		s := it.Symbol()
+		typ := s.Type()
+		switch typ {
+		case elfsym.STTFile:
+			img.fileNames = append(img.fileNames, s.Name)
+			file = uint32(len(img.fileNames) - 1)
+			continue
+		case elfsym.STTSection:
+			if file != 0 && s.Bind() == elfsym.STBLocal {
+				img.sectionFile[s.Shndx] = file
+			}
+			continue
+		}
+		if !s.Defined() || s.Name == "" {
+			continue
+		}
+		rec := sym{nameOff: s.NameOff, nameLen: uint32(len(s.Name)), shndx: s.Shndx, typ: typ, bind: s.Bind(), vis: s.Visibility()}
+		if rec.bind == elfsym.STBLocal {
+			rec.file = file
+		}
+		if symname.IsPromoted(s.Name) {
+			rec.flags |= flagPromoted
+		}
+		img.syms = append(img.syms, rec)
+	}
+	if err := it.Err(); err != nil {
+		return nil, err
+	}
+	return img, nil
+}
+
+func (img *image) close() {
+	if img != nil && img.f != nil {
+		img.f.Close()
+	}
+}
+
+// section names the section a symbol is defined in.
+func (img *image) section(s *sym) string { return img.f.SectionName(s.shndx) }
+
+// fileOf returns the source file of a symbol and how it is known: the
+// STT_FILE for a local; for a global, the STT_FILE its own section (named
+// after it, as function and data sections are) belongs to.
+func (img *image) fileOf(s *sym) (file, from string) {
+	if s.local() {
+		if s.file != 0 {
+			return img.fileNames[s.file], FromSymtab
+		}
+		return "", ""
+	}
+	f, ok := img.sectionFile[s.shndx]
+	if !ok {
+		return "", ""
+	}
+	sec, name := img.section(s), img.name(s)
+	if len(sec) > len(name) && strings.HasSuffix(sec, name) && sec[len(sec)-len(name)-1] == '.' {
+		return img.fileNames[f], FromSection
+	}
+	return "", ""
+}
+
+// describe is a one-line summary of the file type for the report.
+func (img *image) describe() string {
+	endian := "little-endian"
+	if img.f.ByteOrder.String() == "BigEndian" {
+		endian = "big-endian"
+	}
+	kind := map[uint16]string{elfsym.TypeRel: "relocatable", elfsym.TypeExec: "executable", elfsym.TypeDyn: "shared object"}[img.f.Type]
+	if kind == "" {
+		kind = fmt.Sprintf("type %d", img.f.Type)
+	}
+	return fmt.Sprintf("%s %s %s %s", img.f.Class, endian, machineName(img.f.Machine), kind)
+}
+
+func machineName(m uint16) string {
+	switch m {
+	case elfsym.EMX8664:
+		return "x86-64"
+	case elfsym.EM386:
+		return "i386"
+	case elfsym.EMAArch64:
+		return "aarch64"
+	case elfsym.EMS390:
+		return "s390"
+	case elfsym.EMPPC64:
+		return "ppc64"
+	case elfsym.EMPPC:
+		return "ppc"
+	case elfsym.EMARM:
+		return "arm"
+	case elfsym.EMRISCV:
+		return "riscv"
+	case elfsym.EMLoongArch:
+		return "loongarch"
+	}
+	return fmt.Sprintf("machine %d", m)
+}
+
+// kindName is how reports call a symbol type.
+func kindName(typ uint8) string {
+	switch typ {
+	case elfsym.STTFunc, elfsym.STTGNUIfunc:
+		return KindFunc
+	case elfsym.STTObject, elfsym.STTTLS, elfsym.STTCommon:
+		return KindData
+	}
+	return KindOther
+}
+
+func bindName(b uint8) string {
+	switch b {
+	case elfsym.STBLocal:
+		return "local"
+	case elfsym.STBGlobal:
+		return "global"
+	case elfsym.STBWeak:
+		return "weak"
+	case elfsym.STBGNUUnique:
+		return "unique"
+	}
+	return fmt.Sprintf("bind-%d", b)
+}

@@ -1,0 +1,227 @@
+// Package elfgen writes small ELF relocatable files with a chosen symbol
+// table, in any class and byte order. Tests use it to make precise malformed
+// inputs (an offset past the end, a name without NUL) and fuzz seeds; real
+// fixtures come from clang and lld.
+package elfgen
+
+import (
+	"encoding/binary"
+)
+
+// Symbol is one symbol to write. Shndx indexes Sections (1 = .text, 2 = .data, 3 = .bss).
+type Symbol struct {
+	Name  string
+	Info  uint8
+	Other uint8
+	Shndx uint16
+	Value uint64
+	Size  uint64
+}
+
+// Info packs a binding and a type into st_info.
+func Info(bind, typ uint8) uint8 { return bind<<4 | typ&0xf }
+
+// Spec describes the file to write.
+type Spec struct {
+	Class64   bool
+	BigEndian bool
+	Machine   uint16
+	Symbols   []Symbol // entry 0 (the null symbol) is added
+	NoSymtab  bool     // leave out .symtab and .strtab
+	Dynsym    bool     // add a .dynsym (with NoSymtab: a stripped shared object)
+	Extra     []Section
+}
+
+// Section is an extra PROGBITS section, such as .debug_info.
+type Section struct {
+	Name string
+	Data []byte
+}
+
+// Layout says where the parts of the written file are, for tests that
+// corrupt one of them.
+type Layout struct {
+	SectionHeaders int64 // e_shoff
+	SectionCount   int
+	Symtab         int64 // offset of .symtab contents
+	SymtabIndex    int   // section index of .symtab
+	Strtab         int64
+	StrtabSize     int64
+	SymEntSize     int64
+	ShEntSize      int64
+}
+
+// Section indices of the fixed sections.
+const (
+	Text = 1
+	Data = 2
+	Bss  = 3
+)
+
+// Write returns the file and where its parts are.
+func Write(s Spec) ([]byte, Layout) {
+	var bo binary.ByteOrder = binary.LittleEndian
+	if s.BigEndian {
+		bo = binary.BigEndian
+	}
+	ehsize, shent, syment := 52, 40, 16
+	if s.Class64 {
+		ehsize, shent, syment = 64, 64, 24
+	}
+	type sect struct {
+		name           string
+		typ            uint32
+		flags          uint64
+		data           []byte
+		size           uint64 // for NOBITS
+		link, info     uint32
+		entsize, align uint64
+		off            int64
+	}
+	shstr := []byte{0}
+	nameOf := func(n string) uint32 {
+		off := uint32(len(shstr))
+		shstr = append(shstr, n...)
+		shstr = append(shstr, 0)
+		return off
+	}
+	secs := []sect{
+		{},
+		{name: ".text", typ: 1, flags: 6, data: make([]byte, 64), align: 16},
+		{name: ".data", typ: 1, flags: 3, data: make([]byte, 64), align: 8},
+		{name: ".bss", typ: 8, flags: 3, size: 64, align: 8},
+	}
+	strtab := []byte{0}
+	symtab := make([]byte, syment) // null symbol
+	firstGlobal := 1
+	for i, sym := range s.Symbols {
+		nameOff := uint32(0)
+		if sym.Name != "" {
+			nameOff = uint32(len(strtab))
+			strtab = append(strtab, sym.Name...)
+			strtab = append(strtab, 0)
+		}
+		e := make([]byte, syment)
+		if s.Class64 {
+			bo.PutUint32(e, nameOff)
+			e[4], e[5] = sym.Info, sym.Other
+			bo.PutUint16(e[6:], sym.Shndx)
+			bo.PutUint64(e[8:], sym.Value)
+			bo.PutUint64(e[16:], sym.Size)
+		} else {
+			bo.PutUint32(e, nameOff)
+			bo.PutUint32(e[4:], uint32(sym.Value))
+			bo.PutUint32(e[8:], uint32(sym.Size))
+			e[12], e[13] = sym.Info, sym.Other
+			bo.PutUint16(e[14:], sym.Shndx)
+		}
+		symtab = append(symtab, e...)
+		if sym.Info>>4 == 0 {
+			firstGlobal = i + 2
+		}
+	}
+	symtabIndex := -1
+	if !s.NoSymtab {
+		symtabIndex = len(secs)
+		secs = append(secs,
+			sect{name: ".symtab", typ: 2, data: symtab, link: uint32(len(secs) + 1), info: uint32(firstGlobal), entsize: uint64(syment), align: 8},
+			sect{name: ".strtab", typ: 3, data: strtab, align: 1})
+	}
+	if s.Dynsym {
+		secs = append(secs,
+			sect{name: ".dynsym", typ: 11, data: symtab, link: uint32(len(secs) + 1), info: uint32(firstGlobal), entsize: uint64(syment), align: 8},
+			sect{name: ".dynstr", typ: 3, data: strtab, align: 1})
+	}
+	for _, x := range s.Extra {
+		secs = append(secs, sect{name: x.Name, typ: 1, data: x.Data, align: 1})
+	}
+	shstrIndex := len(secs)
+	secs = append(secs, sect{name: ".shstrtab", typ: 3, align: 1})
+	nameOffs := make([]uint32, len(secs))
+	for i := range secs {
+		if i > 0 {
+			nameOffs[i] = nameOf(secs[i].name)
+		}
+	}
+	secs[shstrIndex].data = shstr
+
+	out := make([]byte, ehsize)
+	for i := range secs {
+		if secs[i].typ == 8 || i == 0 {
+			continue
+		}
+		for len(out)%8 != 0 {
+			out = append(out, 0)
+		}
+		secs[i].off = int64(len(out))
+		out = append(out, secs[i].data...)
+	}
+	for len(out)%8 != 0 {
+		out = append(out, 0)
+	}
+	shoff := int64(len(out))
+	for i, sc := range secs {
+		h := make([]byte, shent)
+		size := uint64(len(sc.data))
+		if sc.typ == 8 {
+			size = sc.size
+		}
+		if s.Class64 {
+			bo.PutUint32(h, nameOffs[i])
+			bo.PutUint32(h[4:], sc.typ)
+			bo.PutUint64(h[8:], sc.flags)
+			bo.PutUint64(h[24:], uint64(sc.off))
+			bo.PutUint64(h[32:], size)
+			bo.PutUint32(h[40:], sc.link)
+			bo.PutUint32(h[44:], sc.info)
+			bo.PutUint64(h[48:], sc.align)
+			bo.PutUint64(h[56:], sc.entsize)
+		} else {
+			bo.PutUint32(h, nameOffs[i])
+			bo.PutUint32(h[4:], sc.typ)
+			bo.PutUint32(h[8:], uint32(sc.flags))
+			bo.PutUint32(h[16:], uint32(sc.off))
+			bo.PutUint32(h[20:], uint32(size))
+			bo.PutUint32(h[24:], sc.link)
+			bo.PutUint32(h[28:], sc.info)
+			bo.PutUint32(h[32:], uint32(sc.align))
+			bo.PutUint32(h[36:], uint32(sc.entsize))
+		}
+		out = append(out, h...)
+	}
+	// ELF header.
+	copy(out, []byte{0x7f, 'E', 'L', 'F'})
+	out[4] = 1
+	if s.Class64 {
+		out[4] = 2
+	}
+	out[5] = 1
+	if s.BigEndian {
+		out[5] = 2
+	}
+	out[6] = 1
+	bo.PutUint16(out[16:], 1) // ET_REL
+	bo.PutUint16(out[18:], s.Machine)
+	bo.PutUint32(out[20:], 1)
+	if s.Class64 {
+		bo.PutUint64(out[40:], uint64(shoff))
+		bo.PutUint16(out[52:], uint16(ehsize))
+		bo.PutUint16(out[58:], uint16(shent))
+		bo.PutUint16(out[60:], uint16(len(secs)))
+		bo.PutUint16(out[62:], uint16(shstrIndex))
+	} else {
+		bo.PutUint32(out[32:], uint32(shoff))
+		bo.PutUint16(out[40:], uint16(ehsize))
+		bo.PutUint16(out[46:], uint16(shent))
+		bo.PutUint16(out[48:], uint16(len(secs)))
+		bo.PutUint16(out[50:], uint16(shstrIndex))
+	}
+	l := Layout{SectionHeaders: shoff, SectionCount: len(secs), SymtabIndex: symtabIndex,
+		SymEntSize: int64(syment), ShEntSize: int64(shent)}
+	if symtabIndex >= 0 {
+		l.Symtab = secs[symtabIndex].off
+		l.Strtab = secs[symtabIndex+1].off
+		l.StrtabSize = int64(len(strtab))
+	}
+	return out, l
+}

@@ -1,0 +1,277 @@
+package correlate
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"klpcheck/internal/report"
+)
+
+// WriteText writes the human report: counts first, then the hash groups,
+// the conflicts, the twins, and the verdict. Every list is sorted, so the
+// same input always gives the same text.
+func WriteText(w io.Writer, res *Result) error {
+	b := bufio.NewWriter(w)
+	c := &res.Suffixed
+	fmt.Fprintf(b, "%s: %s, %d symbol table entries\n", res.File, res.ELF, res.SymbolEntries)
+	fmt.Fprintf(b, "Suffixed .llvm.<hash> symbols: %d functions, %d data", c.Functions, c.Data)
+	if c.Other > 0 {
+		fmt.Fprintf(b, ", %d other", c.Other)
+	}
+	fmt.Fprintf(b, " (%d modules)", len(c.ByHash))
+	if bu := res.Budget; bu != nil {
+		verdict := "within"
+		if bu.Exceeded {
+			verdict = "EXCEEDS"
+		}
+		fmt.Fprintf(b, "; %d %s the budget of %d", bu.Count, verdict, bu.Max)
+	}
+	fmt.Fprintln(b)
+	var others []string
+	total := 0
+	for _, k := range sortedKeys(res.OtherSuffixes) {
+		if n := res.OtherSuffixes[k]; n > 0 {
+			others = append(others, fmt.Sprintf("%s %d", k, n))
+			total += n
+		}
+	}
+	if total == 0 {
+		fmt.Fprintln(b, "Other compiler suffixes (not promotions): none")
+	} else {
+		fmt.Fprintf(b, "Other compiler suffixes (not promotions): %s\n", strings.Join(others, ", "))
+	}
+	counts := map[string]int{}
+	for _, cf := range res.Conflicts {
+		counts[cf.Class]++
+	}
+	fmt.Fprintf(b, "Conflicts: %d hard, %d latent, %d possible (provenance: %s)\n",
+		counts[ClassHard], counts[ClassLatent], counts[ClassPossible], res.Provenance.Source)
+	if t := res.Twins; t != nil {
+		fmt.Fprintf(b, "Twins against %s: %d paired (%d unchanged, %d renamed), %d ambiguous, %d unmatched in orig, %d unmatched in patched, %d skipped\n",
+			t.Orig, t.Matched, t.Unchanged, len(t.Renamed), len(t.Ambiguous), len(t.UnmatchedOrig), len(t.UnmatchedPatched), t.Skipped)
+	}
+
+	if len(c.ByHash) > 0 {
+		fmt.Fprintf(b, "\nPromoted symbols by module hash:\n")
+		// A kernel has a hundred thousand of these lines at worst: written
+		// piece by piece, not through fmt.
+		index := make(map[string]int, len(c.Symbols))
+		for i := range c.Symbols {
+			index[c.Symbols[i].Name] = i
+		}
+		for _, g := range c.ByHash {
+			file := g.File
+			if file == "" {
+				file = "(source file unknown)"
+			} else {
+				file += " [" + g.FileFrom + "]"
+			}
+			fmt.Fprintf(b, "  %s  %s: %d\n", g.Hash, file, len(g.Symbols))
+			for _, name := range g.Symbols {
+				b.WriteString("      ")
+				b.WriteString(name)
+				if i, ok := index[name]; ok {
+					b.WriteString(" (")
+					b.WriteString(c.Symbols[i].Kind)
+					b.WriteString(", ")
+					b.WriteString(c.Symbols[i].Bind)
+					b.WriteString(")")
+				}
+				b.WriteString("\n")
+			}
+		}
+	}
+
+	if len(res.Conflicts) > 0 {
+		fmt.Fprintf(b, "\nConflicts between assembly globals and C statics:\n")
+		for _, cf := range res.Conflicts {
+			fmt.Fprintf(b, "  %-8s %s\n", cf.Class, cf.Name)
+			fmt.Fprintf(b, "           global: %s\n", defText(cf.Asm))
+			fmt.Fprintf(b, "           static: %s\n", defText(cf.C))
+			fmt.Fprintf(b, "           fix:    %s\n", cf.Suggestion)
+		}
+	}
+	p := res.Provenance
+	fmt.Fprintf(b, "\nProvenance: %s", p.Source)
+	if bi := p.Build; bi != nil {
+		fmt.Fprintf(b, "; %s: %d LLVM bitcode and %d ELF objects, %d archives, %d files skipped",
+			p.BuildDir, bi.BitcodeObjects, bi.ELFObjects, bi.Archives, len(bi.Skipped))
+		if bi.LLVMNM != "" {
+			fmt.Fprintf(b, ", %s read bitcode the native reader could not", bi.LLVMNM)
+		}
+	}
+	if d := p.DWARF; d != nil && d.Error == "" {
+		fmt.Fprintf(b, "; DWARF: %d compile units, %d assembly", d.Units, d.AsmUnits)
+	}
+	fmt.Fprintln(b)
+	if p.Note != "" {
+		fmt.Fprintf(b, "  note: %s\n", p.Note)
+	}
+
+	if t := res.Twins; t != nil {
+		if len(t.Renamed) > 0 {
+			fmt.Fprintf(b, "\nRenamed twins (orig -> patched):\n")
+			for _, r := range t.Renamed {
+				fmt.Fprintf(b, "  %s -> %s  [%s; %s]\n", r.Orig, r.Patched, r.Rule, strings.Join(r.Changes, ", "))
+			}
+		}
+		if len(t.Ambiguous) > 0 {
+			fmt.Fprintf(b, "\nAmbiguous (more than one candidate, not guessed):\n")
+			for _, a := range t.Ambiguous {
+				file := ""
+				if a.File != "" {
+					file = " (" + a.File + ")"
+				}
+				fmt.Fprintf(b, "  %s %s%s by %s: %s\n", a.Side, a.Symbol, file, a.Rule, strings.Join(a.Candidates, ", "))
+			}
+		}
+		writeUnmatched(b, "Only in orig", t.UnmatchedOrig)
+		writeUnmatched(b, "Only in patched", t.UnmatchedPatched)
+		if t.Skipped > 0 {
+			var parts []string
+			for _, k := range sortedKeys(t.SkippedBy) {
+				parts = append(parts, fmt.Sprintf("%s %d", k, t.SkippedBy[k]))
+			}
+			fmt.Fprintf(b, "\nNot correlated (as klp-diff): %s\n", strings.Join(parts, ", "))
+		}
+	}
+
+	if res.Status == report.ExitClean {
+		fmt.Fprintf(b, "\nResult: clean\n")
+	} else {
+		fmt.Fprintf(b, "\nResult: %s\n", strings.Join(res.Reasons, "; "))
+	}
+	return b.Flush()
+}
+
+func writeUnmatched(b *bufio.Writer, title string, list []TwinSymbol) {
+	if len(list) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n%s:\n", title)
+	for _, s := range list {
+		file := ""
+		if s.File != "" {
+			file = ", " + s.File
+		}
+		fmt.Fprintf(b, "  %s (%s, %s%s)\n", s.Name, s.Kind, s.Bind, file)
+	}
+}
+
+func defText(d Definition) string {
+	s := fmt.Sprintf("%s (%s %s in %s)", d.Symbol, d.Bind, d.Kind, d.Section)
+	if d.File != "" {
+		s += " from " + d.File
+	}
+	if d.Origin != "" {
+		s += ", " + d.Origin
+	}
+	return s + " [" + d.From + "]"
+}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Rule IDs of correlate's findings in SARIF.
+const (
+	RuleHardConflict     = "COR001"
+	RuleLatentConflict   = "COR002"
+	RulePossibleConflict = "COR003"
+	RuleSuffixBudget     = "COR004"
+	RuleAmbiguousTwin    = "COR005"
+)
+
+// SARIFRules describes the rules SARIFResults refers to, in the order of
+// their indices (RuleIndex is relative to the start of this list).
+func SARIFRules() []report.SARIFRule {
+	rule := func(id, name, short, full, level string) report.SARIFRule {
+		return report.SARIFRule{ID: id, Name: name, ShortDescription: report.SARIFMessage{Text: short},
+			FullDescription:      &report.SARIFMessage{Text: full},
+			DefaultConfiguration: &report.SARIFConfiguration{Level: level}}
+	}
+	return []report.SARIFRule{
+		rule(RuleHardConflict, "HardConflict", "An assembly global and a promoted C static share a name",
+			"The C static is already promoted (name.llvm.<hash>); with lld's suffix reduction it keeps its plain name and the link fails with a duplicate symbol. Rename one of them.", "error"),
+		rule(RuleLatentConflict, "LatentConflict", "An assembly global and an unpromoted C static share a name",
+			"The link works today; once ThinLTO imports a user of the static into another file, the static is promoted and the link fails as for a hard conflict.", "warning"),
+		rule(RulePossibleConflict, "PossibleConflict", "A global and a C static share a name; provenance unknown",
+			"Without a build directory or debug info it is unknown whether the global comes from assembly.", "note"),
+		rule(RuleSuffixBudget, "SuffixBudget", "More .llvm.<hash> symbols than --max-suffixed allows",
+			"With suffix reduction a kernel keeps only the promoted statics whose names collide (about 2); more means the flags are not in effect.", "error"),
+		rule(RuleAmbiguousTwin, "AmbiguousTwin", "A symbol has more than one candidate twin in the other build",
+			"klp-diff refuses to guess; the live patch cannot be built until the names are unique.", "error"),
+	}
+}
+
+// SARIFResults turns the findings into SARIF results. ruleBase is the index
+// of SARIFRules()[0] in the run's rule list.
+func (res *Result) SARIFResults(ruleBase int) []report.SARIFResult {
+	index := map[string]int{}
+	for i, r := range SARIFRules() {
+		index[r.ID] = ruleBase + i
+	}
+	loc := func(uri string) []report.SARIFLocation {
+		return []report.SARIFLocation{{PhysicalLocation: report.SARIFPhysicalLocation{ArtifactLocation: report.SARIFArtifactLocation{URI: uri}}}}
+	}
+	out := []report.SARIFResult{}
+	for _, cf := range res.Conflicts {
+		id, level := RulePossibleConflict, "note"
+		switch cf.Class {
+		case ClassHard:
+			id, level = RuleHardConflict, "error"
+		case ClassLatent:
+			id, level = RuleLatentConflict, "warning"
+		}
+		uri := res.File
+		if cf.Asm.File != "" && cf.Asm.From == FromBuild {
+			uri = strings.Split(cf.Asm.File, ", ")[0]
+		}
+		out = append(out, report.SARIFResult{
+			RuleID: id, RuleIndex: index[id], Level: level,
+			Message:    report.SARIFMessage{Text: fmt.Sprintf("%s conflict: %s: %s", cf.Class, cf.Name, cf.Suggestion)},
+			Locations:  loc(uri),
+			Properties: map[string]any{"name": cf.Name, "class": cf.Class, "asm": cf.Asm, "c": cf.C},
+		})
+	}
+	if b := res.Budget; b != nil && b.Exceeded {
+		out = append(out, report.SARIFResult{
+			RuleID: RuleSuffixBudget, RuleIndex: index[RuleSuffixBudget], Level: "error",
+			Message:    report.SARIFMessage{Text: fmt.Sprintf("%d .llvm.<hash> functions and data objects, more than the budget of %d", b.Count, b.Max)},
+			Locations:  loc(res.File),
+			Properties: map[string]any{"count": b.Count, "max": b.Max},
+		})
+	}
+	if t := res.Twins; t != nil {
+		for _, a := range t.Ambiguous {
+			out = append(out, report.SARIFResult{
+				RuleID: RuleAmbiguousTwin, RuleIndex: index[RuleAmbiguousTwin], Level: "error",
+				Message:    report.SARIFMessage{Text: fmt.Sprintf("%s symbol %s has %d candidate twins: %s", a.Side, a.Symbol, len(a.Candidates), strings.Join(a.Candidates, ", "))},
+				Locations:  loc(res.File),
+				Properties: map[string]any{"symbol": a.Symbol, "side": a.Side, "rule": a.Rule, "candidates": a.Candidates},
+			})
+		}
+	}
+	return out
+}
+
+// WriteSARIF writes a SARIF 2.1.0 log with correlate's findings.
+func WriteSARIF(w io.Writer, res *Result, version string) error {
+	log := report.SARIFLog{
+		Schema:  report.SARIFSchema,
+		Version: report.SARIFVersion,
+		Runs: []report.SARIFRun{{
+			Tool:    report.SARIFTool{Driver: report.SARIFDriver{Name: "klpcheck", Version: version, Rules: SARIFRules()}},
+			Results: res.SARIFResults(0),
+		}},
+	}
+	return report.WriteJSON(w, log)
+}
