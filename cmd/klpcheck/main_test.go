@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // klp runs the CLI in-process and returns exit status, stdout and stderr.
@@ -90,3 +91,6 @@ func TestCompletion(t *testing.T) {
 		t.Errorf("flag completion lacks --format: %q", out)
 	}
 }
+
+// testStart is when the test binary started; files older than it are not ours.
+var testStart = time.Now()
