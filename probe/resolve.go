@@ -21,6 +21,9 @@ type Selection struct {
 	LLVM         string   // LLVM=1, LLVM=-22, LLVM=/opt/llvm/bin/
 	CrossCompile string   // CROSS_COMPILE=aarch64-linux-gnu-
 	All          bool     // --all: every lld on PATH and in the usual LLVM dirs
+	// LLVMDirs are the directory globs --all searches besides PATH;
+	// nil means DefaultLLVMDirs.
+	LLVMDirs []string
 }
 
 // Target is one linker to probe: what the selection named and how it resolved.
@@ -69,11 +72,15 @@ func Resolve(sel Selection, look LookPath) ([]Target, error) {
 		targets = append(targets, resolveOne(name, "--ld", look))
 	}
 	if sel.All {
-		for _, p := range FindLLDs(os.Getenv("PATH"), DefaultLLVMDirs) {
+		dirs := sel.LLVMDirs
+		if dirs == nil {
+			dirs = DefaultLLVMDirs
+		}
+		for _, p := range FindLLDs(os.Getenv("PATH"), dirs) {
 			targets = append(targets, Target{Name: p, Path: p, Source: "--all"})
 		}
 		if len(targets) == 0 {
-			return nil, errors.New("--all found no ld.lld on PATH or in " + strings.Join(DefaultLLVMDirs, ", ") +
+			return nil, errors.New("--all found no ld.lld on PATH or in " + strings.Join(dirs, ", ") +
 				": install lld (Debian: apt-get install lld-22) or pass --ld")
 		}
 	}

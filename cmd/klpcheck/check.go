@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"klpcheck/fixtures"
 	"klpcheck/internal/report"
 	"klpcheck/lint"
+	"klpcheck/lint/model"
 	"klpcheck/probe"
 )
 
@@ -70,6 +70,10 @@ func checkCommand() *cli.Command {
 		Action: runCheck,
 	}
 }
+
+// lldSearchDirs are where check looks for llds besides PATH when nothing
+// names the linker; tests empty it to play a machine without LLVM.
+var lldSearchDirs = probe.DefaultLLVMDirs
 
 // The verdicts, as printed and in JSON.
 const (
@@ -140,7 +144,7 @@ func runCheck(c *cli.Context) error {
 	prog := newProgress(c.App.ErrWriter)
 	defer prog.done()
 
-	rep := &checkReport{Demo: in.demo, Tree: in.tree, Build: in.build, Orig: in.orig, Skipped: in.skipped, Summary: []areaSummary{}, Next: []string{}}
+	rep := &checkReport{Demo: in.demo, Tree: in.tree, Build: in.build, Orig: in.orig, Skipped: append([]string{}, in.skipped...), Summary: []areaSummary{}, Next: []string{}}
 	if in.demo {
 		rep.Tree, rep.Build = "demo/tree", "demo/build"
 	}
@@ -201,7 +205,7 @@ func runCheck(c *cli.Context) error {
 
 	// Build.
 	if in.vmlinux != "" {
-		cr, err := checkCorrelate(c.Context, in, c.Int("max-suffixed"), prog)
+		cr, err := checkCorrelate(in, c.Int("max-suffixed"), prog)
 		if err != nil {
 			return couldNotRun(err)
 		}
@@ -326,7 +330,7 @@ func checkLinkerSelection(c *cli.Context, cfg *probe.KernelConfig, recorded map[
 	case len(sel.Explicit) > 0 || sel.LLVM != "" || sel.CrossCompile != "":
 		return sel, "the linker named on the command line"
 	case demo:
-		return probe.Selection{All: true}, "every lld on this machine (demo)"
+		return probe.Selection{All: true, LLVMDirs: lldSearchDirs}, "every lld on this machine (demo)"
 	case recorded["LD"] != "":
 		return probe.Selection{Explicit: []string{recorded["LD"]}}, "LD=" + recorded["LD"] + " recorded in include/config/auto.conf.cmd"
 	case os.Getenv("LD") != "" || os.Getenv("LLVM") != "" || os.Getenv("CROSS_COMPILE") != "":
@@ -335,11 +339,11 @@ func checkLinkerSelection(c *cli.Context, cfg *probe.KernelConfig, recorded map[
 		name := fmt.Sprintf("ld.lld-%d", cfg.LLDVersion/10000)
 		return probe.Selection{Explicit: []string{name}}, fmt.Sprintf("%s for CONFIG_LLD_VERSION=%d in the .config", name, cfg.LLDVersion)
 	}
-	return probe.Selection{All: true}, "every lld on this machine (nothing names the build's linker)"
+	return probe.Selection{All: true, LLVMDirs: lldSearchDirs}, "every lld on this machine (nothing names the build's linker)"
 }
 
 // checkCorrelate reads the build's vmlinux.o with progress on a terminal.
-func checkCorrelate(ctx context.Context, in *checkInputs, maxSuffixed int, prog *progress) (*correlate.Result, error) {
+func checkCorrelate(in *checkInputs, maxSuffixed int, prog *progress) (*correlate.Result, error) {
 	opts := correlate.Options{MaxSuffixed: maxSuffixed, Against: in.orig, Progress: prog.bytes}
 	if !in.demo {
 		opts.BuildDir = in.correlateBuildDir
@@ -352,21 +356,16 @@ func checkCorrelate(ctx context.Context, in *checkInputs, maxSuffixed int, prog 
 	if err != nil {
 		return nil, err
 	}
-	_ = ctx
 	return correlate.AnalyzeReader(in.correlateName, bytes.NewReader(data), int64(len(data)), opts)
 }
 
-// modeLabel is how lint names the .config's LTO mode in its configurations.
+// modeLabel is how lint names the .config's LTO mode in its configurations
+// ("THIN with LLVM 22.1"): lint/model's label for the mode's Kconfig symbol.
 func modeLabel(mode string) string {
-	switch mode {
-	case "thin":
-		return "THIN"
-	case "thin_dist":
-		return "THIN_DIST"
-	case "full":
-		return "FULL"
+	if mode == "none" || mode == "" {
+		return model.ModeNone.Label()
 	}
-	return "no Clang LTO"
+	return model.ModeFor("LTO_CLANG_" + strings.ToUpper(mode)).Label()
 }
 
 // relevantLintErrors are the error findings that hold for the build's LTO

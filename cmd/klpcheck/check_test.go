@@ -220,3 +220,22 @@ func TestCheckReadyAndNotApplicable(t *testing.T) {
 		t.Errorf("full LTO: exit %d\n%s", code, stdout)
 	}
 }
+
+// A fresh machine with only Go: the demo still runs, and the toolchain
+// section says how to get a linker instead of failing.
+func TestCheckDemoWithoutLinkers(t *testing.T) {
+	inDir(t, t.TempDir())
+	saved := lldSearchDirs
+	defer func() { lldSearchDirs = saved }()
+	lldSearchDirs = []string{}
+	t.Setenv("PATH", t.TempDir())
+	code, out, errb := klp(t, "check")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errb)
+	}
+	for _, want := range []string{"toolchain  skipped", "apt-get install lld-22", "makefile   fail", "build      fail"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
