@@ -239,3 +239,24 @@ func TestCheckDemoWithoutLinkers(t *testing.T) {
 		}
 	}
 }
+
+// Progress goes to a terminal only: a pipe or a buffer gets nothing.
+func TestProgressOnlyOnATerminal(t *testing.T) {
+	var buf strings.Builder
+	p := newProgress(&buf)
+	p.say("probing")
+	p.bytes("vmlinux.o", 50, 100)
+	p.done()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	pp := newProgress(w)
+	pp.say("probing")
+	pp.done()
+	if buf.Len() != 0 || pp.w != nil {
+		t.Errorf("progress written to a non-terminal: %q", buf.String())
+	}
+}
