@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"os"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -91,17 +90,11 @@ func runProbe(c *cli.Context) error {
 	return withStatus(rep.ExitStatus())
 }
 
-// runProbeSelection resolves and probes; check uses it too.
+// runProbeSelection resolves and probes.
 func runProbeSelection(ctx context.Context, sel probe.Selection, opts probe.Options) (*probe.Report, error) {
 	targets, err := probe.Resolve(sel, nil)
 	if err != nil {
 		return nil, usageError("probe: %v", err)
-	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	if opts.Timeout == 0 {
-		opts.Timeout = 10 * time.Second
 	}
 	rep, err := probe.Probe(ctx, targets, opts, sel.All)
 	if err != nil {
