@@ -128,8 +128,8 @@ fi
 # function (latent), each a name no global of the build already has.
 nm=llvm-nm$llvm
 "$nm" --defined-only "$out/orig/vmlinux.o" >"$out/orig/nm.txt"
-hard=$(awk '$2 ~ /^[tT]$/ && $3 ~ /\.llvm\.[0-9]+$/ {n=$3; sub(/\.llvm\.[0-9]+$/, "", n); c[n]++} $2 ~ /^[A-Z]$/ {g[$3]=1} END {for (n in c) if (c[n]==1 && !(n in g) && n ~ /^[a-z_][a-z0-9_]*$/) print n}' "$out/orig/nm.txt" | sort | head -1)
-latent=$(awk '$2=="t" && $3 ~ /^[a-z_][a-z0-9_]*$/ {c[$3]++} $2 ~ /^[A-Z]$/ {g[$3]=1} $3 ~ /\.llvm\./ {n=$3; sub(/\.llvm\.[0-9]+$/, "", n); p[n]=1} END {for (n in c) if (c[n]==1 && !(n in g) && !(n in p)) print n}' "$out/orig/nm.txt" | sort | head -1)
+hard=$(awk '$2 ~ /^[tT]$/ && $3 ~ /\.llvm\.[0-9]+$/ {n=$3; sub(/\.llvm\.[0-9]+$/, "", n); c[n]++} $2 ~ /^[A-Z]$/ {g[$3]=1} END {for (n in c) if (c[n]==1 && !(n in g) && n ~ /^[a-z_][a-z0-9_]*$/) print n}' "$out/orig/nm.txt" | sort | sed -n 1p)
+latent=$(awk '$2=="t" && $3 ~ /^[a-z_][a-z0-9_]*$/ {c[$3]++} $2 ~ /^[A-Z]$/ {g[$3]=1} $3 ~ /\.llvm\./ {n=$3; sub(/\.llvm\.[0-9]+$/, "", n); p[n]=1} END {for (n in c) if (c[n]==1 && !(n in g) && !(n in p)) print n}' "$out/orig/nm.txt" | sort | sed -n 1p)
 [ -n "$hard" ] && [ -n "$latent" ] || { echo "kernel-fixtures: no names to plant (hard='$hard' latent='$latent')" >&2; exit 1; }
 
 if [ ! -f "$out/planted/.done" ]; then

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"klpcheck/internal/testenv"
+)
+
+// checkDoc is the part of `check --format json` the real-kernel tests read.
+type checkDoc struct {
+	Verdict   string        `json:"verdict"`
+	Status    int           `json:"status"`
+	Tree      string        `json:"tree"`
+	Summary   []areaSummary `json:"summary"`
+	Next      []string      `json:"next"`
+	Correlate *struct {
+		Conflicts []struct {
+			Name, Class string
+			Asm, C      struct{ File string }
+		}
+	} `json:"correlate"`
+}
+
+func (d *checkDoc) area(t *testing.T, name string) areaSummary {
+	t.Helper()
+	for _, a := range d.Summary {
+		if a.Area == name {
+			return a
+		}
+	}
+	t.Fatalf("no %s area in %+v", name, d.Summary)
+	return areaSummary{}
+}
+
+// TestCheckRealKernelBuild runs check on the real 6.12 ThinLTO O= build
+// (planted state: two asm globals in entry_64.S named like C statics). The
+// oracles are the build itself: its LD is ld.lld-22, which refuses the flags
+// (the probe's verdict is checked against lld's exit status elsewhere), its
+// Makefile is 6.12's layout A that never adds them, and the planted names come
+// from the fixture script, which picked them from llvm-nm of the build.
+func TestCheckRealKernelBuild(t *testing.T) {
+	k := testenv.Kernel(t)
+	testenv.Tool(t, "ld.lld-22")
+	t.Setenv("LD", "")
+	t.Setenv("LLVM", "")
+	inDir(t, t.TempDir())
+	code, out, errb := klp(t, "check", "--build", k.Build, "--format", "json")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (not ready)\n%s\n%s", code, out, errb)
+	}
+	var doc checkDoc
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if doc.Verdict != "not ready" {
+		t.Errorf("verdict %q, want not ready", doc.Verdict)
+	}
+	if want := filepath.Join(k.Build, "source"); doc.Tree != want {
+		t.Errorf("tree %q, want the build's source link %q", doc.Tree, want)
+	}
+	if tc := doc.area(t, "toolchain"); tc.Status != areaFail || !strings.Contains(tc.Text, "ld.lld-22") {
+		t.Errorf("toolchain area: %+v, want fail naming ld.lld-22", tc)
+	}
+	if mk := doc.area(t, "makefile"); mk.Status != areaFail || !strings.Contains(mk.Text, "never adds the suffix-reduction flags for THIN") {
+		t.Errorf("makefile area: %+v, want fail: never adds the flags for THIN (6.12 is layout A)", mk)
+	}
+	b := doc.area(t, "build")
+	if b.Status != areaFail || !strings.Contains(b.Text, k.PlantedHard) || !strings.Contains(b.Text, k.PlantedAsm) {
+		t.Errorf("build area: %+v, want fail naming %s and %s", b, k.PlantedHard, k.PlantedAsm)
+	}
+	if doc.Correlate == nil {
+		t.Fatal("no correlate section")
+	}
+	classes := map[string]string{}
+	for _, c := range doc.Correlate.Conflicts {
+		classes[c.Name] = c.Class
+		if c.Name == k.PlantedHard && (!strings.HasSuffix(c.Asm.File, k.PlantedAsm) || !strings.HasSuffix(c.C.File, ".c")) {
+			t.Errorf("hard conflict %s: asm %q, C %q; want %s and its C file", c.Name, c.Asm.File, c.C.File, k.PlantedAsm)
+		}
+	}
+	if classes[k.PlantedHard] != "hard" || classes[k.PlantedLatent] != "latent" {
+		t.Errorf("conflicts %v: want %s hard and %s latent", classes, k.PlantedHard, k.PlantedLatent)
+	}
+	next := strings.Join(doc.Next, "\n")
+	for _, want := range []string{"LLVM 23.1", "--lto-whole-program-visibility -mllvm -always-rename-promoted-locals=false", "Rename"} {
+		if !strings.Contains(next, want) {
+			t.Errorf("Next lacks %q:\n%s", want, next)
+		}
+	}
+}
+
+// TestCheckRealKernelTwins checks orig -> patched of the real build: the
+// patch changed one function of one file, so no ambiguity may make it "not
+// ready" on the build area beyond what the planted conflicts already do.
+func TestCheckRealKernelTwins(t *testing.T) {
+	k := testenv.Kernel(t)
+	testenv.Tool(t, "ld.lld-22")
+	inDir(t, t.TempDir())
+	code, out, errb := klp(t, "check", "--build", k.Build, "--orig", filepath.Join(k.Orig, "vmlinux.o"), "--format", "json")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, errb)
+	}
+	var doc checkDoc
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	if b := doc.area(t, "build"); strings.Contains(b.Text, "ambiguous") {
+		t.Errorf("build area reports ambiguity for a one-file change: %s", b.Text)
+	}
+}
