@@ -359,6 +359,22 @@ func checkCorrelate(in *checkInputs, maxSuffixed int, prog *progress) (*correlat
 	return correlate.AnalyzeReader(in.correlateName, bytes.NewReader(data), int64(len(data)), opts)
 }
 
+// conflictWithFiles names a conflict and the two definitions' files, as
+// far as provenance knows them: "foo: arch/x86/entry/entry_64.S vs mm/memory.c".
+func conflictWithFiles(cf correlate.Conflict) string {
+	asm, c := cf.Asm.File, cf.C.File
+	if asm == "" && c == "" {
+		return cf.Name
+	}
+	if asm == "" {
+		asm = "an unknown object"
+	}
+	if c == "" {
+		c = "an unknown C file"
+	}
+	return fmt.Sprintf("%s: %s vs %s", cf.Name, asm, c)
+}
+
 // modeLabel is how lint names the .config's LTO mode in its configurations
 // ("THIN with LLVM 22.1"): lint/model's label for the mode's Kconfig symbol.
 func modeLabel(mode string) string {
@@ -497,7 +513,7 @@ func decide(rep *checkReport, linkerChoice string) {
 		for _, cf := range cr.Conflicts {
 			if cf.Class == correlate.ClassHard {
 				hard++
-				names = append(names, cf.Name)
+				names = append(names, conflictWithFiles(cf))
 			}
 		}
 		count := fmt.Sprintf("%d .llvm.<hash> functions and %d data objects", cr.Suffixed.Functions, cr.Suffixed.Data)
