@@ -21,10 +21,9 @@ const (
 	CompressZstd = 2
 )
 
-// maxExpansion bounds how much larger than its compressed bytes a section
-// may claim to be: DWARF compresses 3-10x, so a header claiming more is
-// corrupt, and trusting it would allocate gigabytes.
-const maxExpansion = 1024
+// initialExpansion is the first guess at how much a section grows when
+// decompressed (DWARF text compresses 3-10x).
+const initialExpansion = 16
 
 // SectionData reads a whole section, decompressed when SHF_COMPRESSED (or
 // a GNU .zdebug_ section). The bytes are the caller's: relocations may be
@@ -94,26 +93,25 @@ func newZstd(r io.Reader) (io.ReadCloser, error) {
 }
 
 func (f *File) inflate(s *Section, body []byte, size uint64, at int64, dec func(io.Reader) (io.ReadCloser, error)) ([]byte, error) {
-	if size > uint64(len(body))*maxExpansion+4096 {
-		return nil, f.errorf(at, "section %q claims %d uncompressed bytes from %d compressed, more than this reader believes", s.Name, size, len(body))
-	}
 	r, err := dec(bytes.NewReader(body))
 	if err != nil {
 		return nil, f.errorf(at, "section %q: %v", s.Name, err)
 	}
 	defer r.Close()
-	out := make([]byte, size)
-	if n, err := io.ReadFull(r, out); err != nil {
+	// The header's size is not trusted for the allocation: a zeroed
+	// relocatable section compresses a thousandfold, a corrupt header may
+	// claim anything. Start from a plausible size and grow, never past
+	// what the header says plus one byte (to see a stream that runs over).
+	var out bytes.Buffer
+	out.Grow(int(min(size, uint64(len(body))*initialExpansion+4096)))
+	n, err := out.ReadFrom(io.LimitReader(r, int64(min(size, 1<<40))+1))
+	switch {
+	case err != nil:
 		return nil, f.errorf(at, "section %q: decompressed %d of the %d bytes its header promises: %v", s.Name, n, size, err)
-	}
-	// Reading on to the end checks the stream's own checksum.
-	var extra [1]byte
-	n, err := r.Read(extra[:])
-	if n > 0 {
+	case uint64(n) > size:
 		return nil, f.errorf(at, "section %q: decompresses to more than the %d bytes its header says", s.Name, size)
+	case uint64(n) < size:
+		return nil, f.errorf(at, "section %q: decompresses to %d bytes, its header says %d", s.Name, n, size)
 	}
-	if err != nil && err != io.EOF {
-		return nil, f.errorf(at, "section %q: %v", s.Name, err)
-	}
-	return out, nil
+	return out.Bytes(), nil
 }
