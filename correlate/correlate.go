@@ -136,6 +136,7 @@ func analyze(path string, open func(progress func(int64, int64)) (*image, error)
 		}
 		prov.build = ix
 	}
+	prov.prefetchDWARF()
 	cands := make(chan []candidate, 1)
 	go func() { cands <- conflictCandidates(img) }()
 	res.OtherSuffixes = otherSuffixes(img)
@@ -327,6 +328,8 @@ type provenance struct {
 	opts  Options
 	build *objects.Index
 
+	dwarfOnce   sync.Once
+	prefetched  bool
 	dwarfLoaded bool
 	dwarfErr    error
 	units       []dwarfunits.Unit
@@ -342,15 +345,29 @@ func newProvenance(img *image, opts Options) *provenance {
 // dwarf loads the compile units on first use: only files that have
 // conflict candidates or unnamed hash groups pay for it.
 func (p *provenance) dwarf() bool {
-	if p.dwarfLoaded {
-		return len(p.units) > 0
+	p.dwarfOnce.Do(p.loadDWARF)
+	return len(p.units) > 0
+}
+
+// prefetchDWARF starts reading the DWARF while the symbols are counted:
+// without --build a file with DWARF nearly always needs it (a kernel has
+// conflict candidates and hash groups to name), and the two keep both
+// cores busy.
+func (p *provenance) prefetchDWARF() {
+	if p.build != nil || p.img.f.SectionByName(".debug_info") == nil {
+		return
 	}
+	p.prefetched = true
+	go p.dwarf()
+}
+
+func (p *provenance) loadDWARF() {
 	p.dwarfLoaded = true
 	units, err := dwarfunits.Read(p.img.f)
 	if err != nil {
 		p.dwarfErr = err
 		if len(units) == 0 {
-			return false
+			return
 		}
 		// Some units could not be read: use the others, and say so.
 	}
@@ -376,7 +393,7 @@ func (p *provenance) dwarf() bool {
 			p.cStatics[n] = append(p.cStatics[n], i)
 		}
 	}
-	return true
+
 }
 
 // asmLabel finds the assembly unit defining name. The assembler records
@@ -449,6 +466,9 @@ func (p *provenance) unitsDefiningStatics(names []string) []int {
 // problems lists what keeps the provenance from being complete: every
 // DWARF problem (when DWARF was consulted), or the lack of any evidence.
 func (p *provenance) problems() []string {
+	if p.prefetched {
+		p.dwarf() // wait for it
+	}
 	out := []string{}
 	if p.dwarfLoaded && p.dwarfErr != nil && !errors.Is(p.dwarfErr, dwarfunits.ErrNoDWARF) {
 		var many interface{ Unwrap() []error }
@@ -467,6 +487,9 @@ func (p *provenance) problems() []string {
 }
 
 func (p *provenance) summary() Provenance {
+	if p.prefetched {
+		p.dwarf() // wait for it
+	}
 	var out Provenance
 	switch {
 	case p.build != nil:

@@ -138,32 +138,53 @@ func Read(f *elfsym.File) ([]Unit, error) {
 	if len(infos) == 0 {
 		return nil, ErrNoDWARF
 	}
+	// The .debug_info sections and the sections they refer to are read
+	// and relocated at once: two relocation tables of a million entries
+	// each, for .debug_info and .debug_str_offsets.
+	bufs := make([][]byte, len(infos))
+	errs := make([]error, len(infos))
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i, s := range infos {
+			bufs[i], errs[i] = readRelocated(f, s)
+		}
+	})
 	var probs Problems
 	d, err := load(f, "")
+	wg.Wait()
 	if err != nil {
 		probs.add(err)
 		return nil, &probs
 	}
 	d.probs = &probs
 	var units []Unit
-	for _, info := range infos {
-		units = d.section(info, units)
+	for i, info := range infos {
+		if errs[i] != nil {
+			probs.add(errs[i])
+			continue
+		}
+		units = d.section(info, bufs[i], units)
+		bufs[i] = nil
 	}
 	return units, probs.err()
+}
+
+// readRelocated returns a section's bytes, decompressed and relocated.
+func readRelocated(f *elfsym.File, s *elfsym.Section) ([]byte, error) {
+	b, err := f.SectionData(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.ApplyRelocations(s, b); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // section reads the units of one .debug_info section: their extents
 // first (a walk over the unit headers), then the units themselves, split
 // among the CPUs, each worker with its own abbreviation cache.
-func (d *reader) section(info *elfsym.Section, units []Unit) []Unit {
-	buf, err := d.f.SectionData(info)
-	if err == nil {
-		err = d.f.ApplyRelocations(info, buf)
-	}
-	if err != nil {
-		d.probs.add(err)
-		return units
-	}
+func (d *reader) section(info *elfsym.Section, buf []byte, units []Unit) []Unit {
 	var starts []uint64
 	for off := uint64(0); off < uint64(len(buf)); {
 		h, err := d.parseHeader(buf, off)

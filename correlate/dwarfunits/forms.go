@@ -313,3 +313,36 @@ func formSize(form uint64, offSize, addrSize int, version uint16) int {
 	}
 	return -1
 }
+
+// skipForm steps over a value of the variable-size forms that make up most
+// of a kernel's DWARF (LEB128 numbers, expressions) without decoding it.
+// It reports false, having moved nothing, when it does not handle the form
+// or the value runs past the end: attr then decodes it, or says what is
+// wrong. c.pos may be past the end on entry (a fixed run overran).
+func (c *cursor) skipForm(a attrSpec) bool {
+	if c.pos > len(c.buf) || c.err != nil {
+		return false
+	}
+	switch a.form {
+	case formUdata, formSdata, formRefUdata, formStrx, formAddrx, formLoclistx, formRnglistx:
+		for i := c.pos; i < len(c.buf) && i-c.pos < 10; i++ {
+			if c.buf[i] < 0x80 {
+				c.pos = i + 1
+				return true
+			}
+		}
+	case formExprloc, formBlock:
+		n, k := uint64(0), 0
+		for i := c.pos; i < len(c.buf) && k < 9; i, k = i+1, k+1 {
+			n |= uint64(c.buf[i]&0x7f) << (7 * k)
+			if c.buf[i] < 0x80 {
+				if n <= uint64(len(c.buf)-i-1) {
+					c.pos = i + 1 + int(n)
+					return true
+				}
+				return false
+			}
+		}
+	}
+	return false
+}

@@ -59,17 +59,7 @@ func load(f *elfsym.File, suffix string) (*reader, error) {
 	return d, nil
 }
 
-// read returns a section's bytes, decompressed and relocated.
-func (d *reader) read(s *elfsym.Section) ([]byte, error) {
-	b, err := d.f.SectionData(s)
-	if err != nil {
-		return nil, err
-	}
-	if err := d.f.ApplyRelocations(s, b); err != nil {
-		return nil, err
-	}
-	return b, nil
-}
+func (d *reader) read(s *elfsym.Section) ([]byte, error) { return readRelocated(d.f, s) }
 
 // bytesToString views b as a string without copying; b is never written
 // after its relocations are applied.

@@ -72,7 +72,11 @@ func (d *reader) fromDWO(h header, st *unitState, path string) error {
 		return d.errorf(h.off, "split-DWARF file %s: %v", path, err)
 	}
 	dd.probs = &Problems{}
-	units := dd.section(info, nil)
+	buf, err := readRelocated(f, info)
+	if err != nil {
+		return d.errorf(h.off, "split-DWARF file %s: %v", path, err)
+	}
+	units := dd.section(info, buf, nil)
 	if err := dd.probs.err(); err != nil {
 		return d.errorf(h.off, "split-DWARF file %s: %v", path, err)
 	}

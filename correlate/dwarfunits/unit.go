@@ -19,6 +19,18 @@ type abbrev struct {
 	// has a size known from the unit header, or -1: such DIEs, the bulk of
 	// a kernel's DWARF, are stepped over without decoding an attribute.
 	fixed int
+	// skip steps over the other DIEs: runs of fixed-size attributes
+	// between the variable-size ones; tail is the fixed run after the last.
+	skip []skipStep
+	tail int
+	// named: a direct child of this kind is a definition whose name counts.
+	named bool
+}
+
+// skipStep is fixed bytes to step over, then one variable-size form.
+type skipStep struct {
+	fixed int
+	form  attrSpec
 }
 
 // DWARF constants used here.
@@ -184,9 +196,22 @@ func (d *reader) unit(buf []byte, off uint64) (*Unit, uint64, error) {
 // names of its direct children; everything deeper is skipped.
 func (d *reader) dies(c *cursor, h header, abbrevs []*abbrev, st *unitState) error {
 	depth := 0
-	for c.pos < len(c.buf) && c.err == nil {
-		dieOff := h.off + uint64(c.pos)
-		code := c.uleb()
+	// The loop keeps the position in a local: it runs once per DIE, four
+	// million times for a kernel, and most DIEs are only stepped over.
+	buf, pos := c.buf, c.pos
+	for pos < len(buf) {
+		dieOff := h.off + uint64(pos)
+		var code uint64
+		if b := buf[pos]; b < 0x80 { // the common one-byte code
+			code = uint64(b)
+			pos++
+		} else {
+			c.pos = pos
+			if code = c.uleb(); c.err != nil {
+				break
+			}
+			pos = c.pos
+		}
 		if code == 0 {
 			depth--
 			if depth <= 0 {
@@ -199,22 +224,30 @@ func (d *reader) dies(c *cursor, h header, abbrevs []*abbrev, st *unitState) err
 		}
 		ab := abbrevs[code]
 		switch {
+		case depth > 1 || depth == 1 && !ab.named:
+			if ab.fixed >= 0 {
+				if pos += ab.fixed; pos > len(buf) {
+					return d.errorf(dieOff, "attribute runs past the end of the unit")
+				}
+				break
+			}
+			c.pos = pos
+			if err := d.skipDIE(c, ab, dieOff); err != nil {
+				return err
+			}
+			pos = c.pos
 		case depth == 0:
+			c.pos = pos
 			if err := d.unitDIE(c, ab, st, dieOff); err != nil {
 				return err
 			}
-		case depth == 1 && (ab.tag == tagSubprogram || ab.tag == tagVariable || ab.tag == tagLabel):
+			pos = c.pos
+		default:
+			c.pos = pos
 			if err := d.childDIE(c, ab, st, dieOff); err != nil {
 				return err
 			}
-		case ab.fixed >= 0:
-			c.skip(ab.fixed)
-		default:
-			for _, a := range ab.attrs {
-				if _, err := c.attr(a); err != nil {
-					return d.errorf(dieOff, "%v", err)
-				}
-			}
+			pos = c.pos
 		}
 		if ab.children {
 			depth++
@@ -224,6 +257,23 @@ func (d *reader) dies(c *cursor, h header, abbrevs []*abbrev, st *unitState) err
 	}
 	if c.err != nil {
 		return d.errorf(h.off, "%v", c.err)
+	}
+	return nil
+}
+
+// skipDIE steps over the attributes of a DIE with variable-size forms.
+func (d *reader) skipDIE(c *cursor, ab *abbrev, dieOff uint64) error {
+	for _, st := range ab.skip {
+		c.pos += st.fixed
+		if !c.skipForm(st.form) {
+			if _, err := c.attr(st.form); err != nil {
+				return d.errorf(dieOff, "%v", err)
+			}
+		}
+	}
+	c.skip(ab.tail)
+	if c.err != nil {
+		return d.errorf(dieOff, "%v", c.err)
 	}
 	return nil
 }
@@ -350,6 +400,8 @@ func parseAbbrevs(buf []byte, key abbrevKey) ([]*abbrev, error) {
 			}
 		}
 		ab.fixed = fixedSize(ab.attrs, key)
+		ab.skip, ab.tail = skipSteps(ab.attrs, key)
+		ab.named = ab.tag == tagSubprogram || ab.tag == tagVariable || ab.tag == tagLabel
 		for uint64(len(t)) <= code {
 			t = append(t, nil)
 		}
@@ -372,6 +424,22 @@ func fixedSize(attrs []attrSpec, key abbrevKey) int {
 		n += k
 	}
 	return n
+}
+
+// skipSteps splits the attributes into fixed runs and variable forms.
+func skipSteps(attrs []attrSpec, key abbrevKey) ([]skipStep, int) {
+	var steps []skipStep
+	run := 0
+	for _, a := range attrs {
+		k := formSize(a.form, int(key.offSize), int(key.addrSize), key.version)
+		if k >= 0 {
+			run += k
+			continue
+		}
+		steps = append(steps, skipStep{fixed: run, form: a})
+		run = 0
+	}
+	return steps, run
 }
 
 // resolve turns a name attribute into a string.
