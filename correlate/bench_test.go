@@ -4,6 +4,8 @@ import (
 	"debug/elf"
 	"io"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -145,6 +147,68 @@ func BenchmarkCensusText(b *testing.B) {
 		}
 		if err := correlate.WriteText(io.Discard, res); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// kernelFile is the real 6.12 ThinLTO vmlinux.o of the planted build (it
+// has DWARF 5 and two conflicts); benchmarks skip without it.
+func kernelFile(b *testing.B, which string) string {
+	b.Helper()
+	k := testenv.Kernel(b)
+	dir := map[string]string{"orig": k.Orig, "patched": k.Patched, "planted": k.Planted}[which]
+	return filepath.Join(dir, "vmlinux.o")
+}
+
+// BenchmarkKernelCorrelate is "klpcheck correlate vmlinux.o" on the real
+// kernel: census, DWARF provenance (1,682 units, 2.2 M relocations) and
+// conflicts.
+func BenchmarkKernelCorrelate(b *testing.B) {
+	path := kernelFile(b, "planted")
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := correlate.Analyze(path, correlate.Options{MaxSuffixed: correlate.NoBudget})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Provenance.Source != correlate.FromDWARF || len(res.Conflicts) != 2 {
+			b.Fatalf("provenance %s, %d conflicts", res.Provenance.Source, len(res.Conflicts))
+		}
+	}
+}
+
+// BenchmarkKernelCorrelateZstd is the same after
+// llvm-objcopy-22 --compress-debug-sections=zstd.
+func BenchmarkKernelCorrelateZstd(b *testing.B) {
+	path := kernelFile(b, "planted")
+	objcopy := testenv.Tool(b, "llvm-objcopy-22")
+	out := filepath.Join(b.TempDir(), "vmlinux.o.zstd")
+	if msg, err := exec.Command(objcopy, "--compress-debug-sections=zstd", path, out).CombinedOutput(); err != nil {
+		b.Fatalf("%v\n%s", err, msg)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := correlate.Analyze(out, correlate.Options{MaxSuffixed: correlate.NoBudget})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res.Conflicts) != 2 {
+			b.Fatalf("%d conflicts", len(res.Conflicts))
+		}
+	}
+}
+
+// BenchmarkKernelTwins pairs the real orig and patched vmlinux.o.
+func BenchmarkKernelTwins(b *testing.B) {
+	orig, patched := kernelFile(b, "orig"), kernelFile(b, "patched")
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := correlate.Analyze(patched, correlate.Options{Against: orig, MaxSuffixed: correlate.NoBudget})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Twins == nil || res.Twins.Matched == 0 {
+			b.Fatal("no twins")
 		}
 	}
 }

@@ -199,9 +199,36 @@ func (p *provenance) globalOrigin(img *image, g *sym) (Definition, origin) {
 			def.File, def.Origin, def.From = p.units[i].Name, "C", FromDWARF
 			return def, originC
 		}
+		if p.dwarfExcludesC() {
+			// The assembler describes only labels of code sections: a data
+			// label (.data, .rodata) of a .S file has no DIE. With every
+			// unit read, a global that no C unit defines is not C.
+			def.Origin, def.From = OriginNotC, FromDWARF
+			return def, originAsm
+		}
 	}
 	def.From = FromUnknown
 	return def, originUnknown
+}
+
+// OriginNotC is the origin of a global that no C compile unit defines,
+// in a file whose DWARF was read completely and has assembly units: an
+// assembly data label, or another object LLVM does not see.
+const OriginNotC = "not C (no DWARF C unit defines it)"
+
+// dwarfExcludesC reports whether the DWARF is complete enough to conclude
+// from a name's absence among the C units' definitions that C does not
+// define it: every unit read, C units and assembly units both present.
+func (p *provenance) dwarfExcludesC() bool {
+	if p.dwarfErr != nil || len(p.cExternals) == 0 {
+		return false
+	}
+	for i := range p.units {
+		if p.units[i].Asm() {
+			return true
+		}
+	}
+	return false
 }
 
 // staticOrigin says whether a local is a C static: from the build objects,

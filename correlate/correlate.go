@@ -16,6 +16,7 @@
 package correlate
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -110,6 +111,9 @@ func analyze(path string, open func(progress func(int64, int64)) (*image, error)
 		SymbolEntries: img.entries,
 		Conflicts:     []Conflict{},
 		Reasons:       []string{},
+		// Complete until a problem is found.
+		ProvenanceComplete: true,
+		ProvenanceProblems: []string{},
 	}
 	var twins sync.WaitGroup
 	if orig != nil {
@@ -132,6 +136,7 @@ func analyze(path string, open func(progress func(int64, int64)) (*image, error)
 		}
 		prov.build = ix
 	}
+	prov.prefetchDWARF()
 	cands := make(chan []candidate, 1)
 	go func() { cands <- conflictCandidates(img) }()
 	res.OtherSuffixes = otherSuffixes(img)
@@ -142,6 +147,8 @@ func analyze(path string, open func(progress func(int64, int64)) (*image, error)
 	}
 	res.Conflicts = classifyAll(img, prov, groups, <-cands)
 	res.Provenance = prov.summary()
+	res.ProvenanceProblems = prov.problems()
+	res.ProvenanceComplete = len(res.ProvenanceProblems) == 0
 	twins.Wait()
 	if opts.MaxSuffixed >= 0 {
 		res.Budget = &Budget{Max: opts.MaxSuffixed, Count: res.Suffixed.Total()}
@@ -174,6 +181,9 @@ func status(res *Result) (int, []string) {
 	if hard > 0 {
 		reasons = append(reasons, fmt.Sprintf("%d hard conflict(s): the link fails once suffix reduction is on", hard))
 	}
+	if n := missedConflicts(res); n > 0 {
+		reasons = append(reasons, fmt.Sprintf("provenance incomplete (%s): %d possible conflict(s) may be hard or latent", res.ProvenanceProblems[0], n))
+	}
 	if res.Twins != nil && len(res.Twins.Ambiguous) > 0 {
 		reasons = append(reasons, fmt.Sprintf("%d symbol(s) with ambiguous twins", len(res.Twins.Ambiguous)))
 	}
@@ -181,6 +191,24 @@ func status(res *Result) (int, []string) {
 		return report.ExitFindings, reasons
 	}
 	return report.ExitClean, []string{}
+}
+
+// missedConflicts is the fail-closed rule: conflict candidates come from
+// the symbol table alone, and provenance only classifies them, so with
+// incomplete provenance the conflicts that could have been missed are
+// exactly those left "possible". A file without any candidate cannot hide
+// a conflict, whatever its DWARF.
+func missedConflicts(res *Result) int {
+	if res.ProvenanceComplete {
+		return 0
+	}
+	n := 0
+	for _, c := range res.Conflicts {
+		if c.Class == ClassPossible {
+			n++
+		}
+	}
+	return n
 }
 
 // census collects the ".llvm.<hash>" symbols and groups them by hash.
@@ -300,6 +328,8 @@ type provenance struct {
 	opts  Options
 	build *objects.Index
 
+	dwarfOnce   sync.Once
+	prefetched  bool
 	dwarfLoaded bool
 	dwarfErr    error
 	units       []dwarfunits.Unit
@@ -315,14 +345,31 @@ func newProvenance(img *image, opts Options) *provenance {
 // dwarf loads the compile units on first use: only files that have
 // conflict candidates or unnamed hash groups pay for it.
 func (p *provenance) dwarf() bool {
-	if p.dwarfLoaded {
-		return p.dwarfErr == nil
+	p.dwarfOnce.Do(p.loadDWARF)
+	return len(p.units) > 0
+}
+
+// prefetchDWARF starts reading the DWARF while the symbols are counted:
+// without --build a file with DWARF nearly always needs it (a kernel has
+// conflict candidates and hash groups to name), and the two keep both
+// cores busy.
+func (p *provenance) prefetchDWARF() {
+	if p.build != nil || p.img.f.SectionByName(".debug_info") == nil {
+		return
 	}
+	p.prefetched = true
+	go p.dwarf()
+}
+
+func (p *provenance) loadDWARF() {
 	p.dwarfLoaded = true
 	units, err := dwarfunits.Read(p.img.f)
 	if err != nil {
 		p.dwarfErr = err
-		return false
+		if len(units) == 0 {
+			return
+		}
+		// Some units could not be read: use the others, and say so.
 	}
 	p.units = units
 	p.asmLabels = map[string]int{}
@@ -346,7 +393,7 @@ func (p *provenance) dwarf() bool {
 			p.cStatics[n] = append(p.cStatics[n], i)
 		}
 	}
-	return true
+
 }
 
 // asmLabel finds the assembly unit defining name. The assembler records
@@ -416,12 +463,38 @@ func (p *provenance) unitsDefiningStatics(names []string) []int {
 	return out
 }
 
+// problems lists what keeps the provenance from being complete: every
+// DWARF problem (when DWARF was consulted), or the lack of any evidence.
+func (p *provenance) problems() []string {
+	if p.prefetched {
+		p.dwarf() // wait for it
+	}
+	out := []string{}
+	if p.dwarfLoaded && p.dwarfErr != nil && !errors.Is(p.dwarfErr, dwarfunits.ErrNoDWARF) {
+		var many interface{ Unwrap() []error }
+		if errors.As(p.dwarfErr, &many) {
+			for _, e := range many.Unwrap() {
+				out = append(out, e.Error())
+			}
+		} else {
+			out = append(out, p.dwarfErr.Error())
+		}
+	}
+	if p.build == nil && p.dwarfLoaded && len(p.units) == 0 && len(out) == 0 {
+		out = append(out, p.img.path+": no --build directory and no DWARF (.debug_info) to tell assembly globals from C")
+	}
+	return out
+}
+
 func (p *provenance) summary() Provenance {
+	if p.prefetched {
+		p.dwarf() // wait for it
+	}
 	var out Provenance
 	switch {
 	case p.build != nil:
 		out.Source = FromBuild
-	case p.dwarfLoaded && p.dwarfErr == nil:
+	case p.dwarfLoaded && len(p.units) > 0:
 		out.Source = FromDWARF
 	default:
 		out.Source = "none"

@@ -263,8 +263,14 @@ func TestConflicts(t *testing.T) {
 			if res.Provenance.Source != tt.prov {
 				t.Errorf("provenance %q, want %q", res.Provenance.Source, tt.prov)
 			}
+			// Fail closed: without provenance the possible conflicts
+			// (clash_hard among them) keep the status at 1.
+			complete := tt.prov != "none"
+			if res.ProvenanceComplete != complete || (len(res.ProvenanceProblems) == 0) != complete {
+				t.Errorf("provenance complete %v, problems %q; want complete %v", res.ProvenanceComplete, res.ProvenanceProblems, complete)
+			}
 			hard := len(tt.want) > 0 && tt.want[0].class == "hard"
-			if wantStatus := map[bool]int{true: 1, false: 0}[hard]; res.Status != wantStatus {
+			if wantStatus := map[bool]int{true: 1, false: 0}[hard || !complete]; res.Status != wantStatus {
 				t.Errorf("status %d, want %d (%v)", res.Status, wantStatus, res.Reasons)
 			}
 		})
@@ -425,8 +431,12 @@ func TestBudget(t *testing.T) {
 		if res.Budget == nil || res.Budget.Exceeded != tt.exceeded || res.Budget.Count != 8 {
 			t.Errorf("max %d: budget %+v", tt.max, res.Budget)
 		}
-		if want := map[bool]int{true: 1, false: 0}[tt.exceeded]; res.Status != want {
-			t.Errorf("max %d: status %d, want %d (%v)", tt.max, res.Status, want, res.Reasons)
+		// The budget reason comes and goes with the budget; the file's
+		// possible conflict, without provenance, keeps the status at 1
+		// either way (fail closed).
+		budgetReason := strings.Contains(strings.Join(res.Reasons, ";"), "exceed the budget")
+		if budgetReason != tt.exceeded || res.Status != 1 || res.ProvenanceComplete {
+			t.Errorf("max %d: status %d, complete %v, reasons %v", tt.max, res.Status, res.ProvenanceComplete, res.Reasons)
 		}
 	}
 	res := analyze(t, path, correlate.Options{MaxSuffixed: correlate.NoBudget})

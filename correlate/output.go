@@ -103,12 +103,18 @@ func WriteText(w io.Writer, res *Result) error {
 			fmt.Fprintf(b, ", %s read bitcode the native reader could not", bi.LLVMNM)
 		}
 	}
-	if d := p.DWARF; d != nil && d.Error == "" {
+	if d := p.DWARF; d != nil && (d.Error == "" || d.Units > 0) {
 		fmt.Fprintf(b, "; DWARF: %d compile units, %d assembly", d.Units, d.AsmUnits)
 	}
 	fmt.Fprintln(b)
 	if p.Note != "" {
 		fmt.Fprintf(b, "  note: %s\n", p.Note)
+	}
+	if !res.ProvenanceComplete {
+		fmt.Fprintf(b, "  provenance INCOMPLETE: conflicts may be missing or reported as possible:\n")
+		for _, pr := range res.ProvenanceProblems {
+			fmt.Fprintf(b, "    %s\n", pr)
+		}
 	}
 
 	if t := res.Twins; t != nil {

@@ -28,6 +28,8 @@ func WriteJSON(w io.Writer, res *Result) error {
 	jw.field("other_suffixes").value(res.OtherSuffixes)
 	jw.field("conflicts").value(res.Conflicts)
 	jw.field("provenance").value(res.Provenance)
+	jw.field("provenance_complete").value(res.ProvenanceComplete)
+	jw.field("provenance_problems").value(res.ProvenanceProblems)
 	jw.field("twins")
 	if res.Twins == nil {
 		jw.raw("null")

@@ -37,6 +37,13 @@ type Result struct {
 	OtherSuffixes map[string]int `json:"other_suffixes"`
 	Conflicts     []Conflict     `json:"conflicts"`
 	Provenance    Provenance     `json:"provenance"`
+	// ProvenanceComplete is false when some evidence could not be read
+	// (corrupt or unsupported DWARF, a missing .dwo, no evidence at all):
+	// a conflict it would have shown may be reported as possible or not
+	// at all. ProvenanceProblems says what, one line each, naming the
+	// file and section offset; [] when complete.
+	ProvenanceComplete bool     `json:"provenance_complete"`
+	ProvenanceProblems []string `json:"provenance_problems"`
 	// Twins is null unless --against was given.
 	Twins *Twins `json:"twins"`
 	// Budget is null unless --max-suffixed was given.

@@ -22,6 +22,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -138,6 +139,12 @@ type File struct {
 	r      io.ReaderAt
 	size   int64
 	closer io.Closer
+
+	// values caches st_value of every symbol of section valuesOf, for
+	// relocations.
+	valuesMu sync.Mutex
+	values   []uint64
+	valuesOf int
 }
 
 // Open opens path and reads its ELF and section headers.

@@ -1,0 +1,480 @@
+package dwarfunits
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+type attrSpec struct {
+	attr, form uint64
+	implicit   int64
+}
+
+type abbrev struct {
+	tag      uint64
+	children bool
+	attrs    []attrSpec
+	// fixed is the byte size of a DIE of this abbreviation when every form
+	// has a size known from the unit header, or -1: such DIEs, the bulk of
+	// a kernel's DWARF, are stepped over without decoding an attribute.
+	fixed int
+	// skip steps over the other DIEs: runs of fixed-size attributes
+	// between the variable-size ones; tail is the fixed run after the last.
+	skip []skipStep
+	tail int
+	// named: a direct child of this kind is a definition whose name counts.
+	named bool
+}
+
+// skipStep is fixed bytes to step over, then one variable-size form.
+type skipStep struct {
+	fixed int
+	form  attrSpec
+}
+
+// DWARF constants used here.
+const (
+	tagCompileUnit  = 0x11
+	tagPartialUnit  = 0x3c
+	tagSkeletonUnit = 0x4a
+	tagSubprogram   = 0x2e
+	tagVariable     = 0x34
+	tagLabel        = 0x0a
+
+	atName           = 0x03
+	atCompDir        = 0x1b
+	atLanguage       = 0x13
+	atExternal       = 0x3f
+	atDeclaration    = 0x3c
+	atStrOffsetsBase = 0x72
+	atDWOName        = 0x76
+	atGNUDWOName     = 0x2130
+	atGNUDWOID       = 0x2131
+
+	utCompile      = 1
+	utType         = 2
+	utPartial      = 3
+	utSkeleton     = 4
+	utSplitCompile = 5
+	utSplitType    = 6
+)
+
+// header is a unit header.
+type header struct {
+	off, end  uint64 // the unit's bytes in the section
+	offSize   int
+	addrSize  int
+	version   uint16
+	unitType  uint8
+	abbrevOff uint64
+	dwoID     uint64
+	hasDWOID  bool
+	bodyPos   int // where the first DIE starts, relative to off
+}
+
+// parseHeader reads the unit header at off. A nil error with end 0 never
+// happens: either the unit's extent is known, or the error says why not.
+func (d *reader) parseHeader(buf []byte, off uint64) (header, error) {
+	h := header{off: off}
+	rest := buf[off:]
+	if len(rest) < 11 {
+		return h, d.errorf(off, "truncated unit header (%d bytes left in the section)", len(rest))
+	}
+	bo := d.f.ByteOrder
+	length := uint64(bo.Uint32(rest))
+	h.offSize = 4
+	lenSize := 4
+	if length == 0xffffffff {
+		if len(rest) < 23 {
+			return h, d.errorf(off, "truncated 64-bit unit header")
+		}
+		length = bo.Uint64(rest[4:])
+		h.offSize, lenSize = 8, 12
+	} else if length >= 0xfffffff0 {
+		return h, d.errorf(off, "reserved unit length %#x", length)
+	}
+	if length < 2 || length > uint64(len(rest)-lenSize) {
+		return h, d.errorf(off, "unit length %d runs past the end of .debug_info%s (%d bytes)", length, d.suffix, len(buf))
+	}
+	h.end = off + uint64(lenSize) + length
+	if h.end-off > maxUnitBytes {
+		return h, d.errorf(off, "unit of %d bytes is larger than this reader holds", h.end-off)
+	}
+	c := &cursor{buf: buf[off:h.end], pos: lenSize, bo: bo, big: bo == binary.BigEndian, offSize: h.offSize}
+	h.version = c.u16()
+	h.unitType = utCompile
+	switch {
+	case h.version >= 2 && h.version <= 4:
+		h.abbrevOff = c.offset()
+		h.addrSize = int(c.u8())
+	case h.version == 5:
+		h.unitType = c.u8()
+		h.addrSize = int(c.u8())
+		h.abbrevOff = c.offset()
+		switch h.unitType {
+		case utSkeleton, utSplitCompile:
+			h.dwoID, h.hasDWOID = c.uint(8), true
+		case utType, utSplitType:
+			c.skip(8 + h.offSize)
+		case utCompile, utPartial:
+		default:
+			return h, d.errorf(off, "unknown DWARF 5 unit type %#x", h.unitType)
+		}
+	default:
+		return h, d.errorf(off, "DWARF version %d not supported", h.version)
+	}
+	if c.err != nil {
+		return h, d.errorf(off, "truncated unit header")
+	}
+	if h.addrSize != 1 && h.addrSize != 2 && h.addrSize != 4 && h.addrSize != 8 {
+		return h, d.errorf(off, "address size %d", h.addrSize)
+	}
+	h.bodyPos = c.pos
+	return h, nil
+}
+
+// unitState is what the DIEs of one unit have told so far.
+type unitState struct {
+	u              Unit
+	strOffsetsBase uint64
+	haveBase       bool
+	name, compDir  value
+	dwoName        value
+	skeleton       bool
+	offSize        int
+	version        uint16
+	dwoID          uint64
+	hasDWOID       bool
+}
+
+// unit reads the unit at off of a relocated .debug_info section. It
+// returns nil for units that are not compile units (type units), and the
+// offset of the next unit; next is 0 when the unit's extent is unknown.
+func (d *reader) unit(buf []byte, off uint64) (*Unit, uint64, error) {
+	h, err := d.parseHeader(buf, off)
+	if err != nil {
+		return nil, h.end, err
+	}
+	if h.unitType == utType || h.unitType == utSplitType {
+		return nil, h.end, nil
+	}
+	abbrevs, err := d.abbrevTable(abbrevKey{off: h.abbrevOff, offSize: uint8(h.offSize), addrSize: uint8(h.addrSize), version: h.version})
+	if err != nil {
+		return nil, h.end, d.errorf(off, "%v", err)
+	}
+	st := &unitState{u: Unit{Offset: int64(off)}, skeleton: h.unitType == utSkeleton, offSize: h.offSize, version: h.version, dwoID: h.dwoID, hasDWOID: h.hasDWOID}
+	if d.suffix != "" {
+		// A split unit has no DW_AT_str_offsets_base: its strings start
+		// after the section's header (none before DWARF 5).
+		st.haveBase = true
+		if h.version >= 5 {
+			st.strOffsetsBase = uint64(2 * h.offSize)
+		}
+	}
+	c := &cursor{buf: buf[off:h.end], pos: h.bodyPos, bo: d.f.ByteOrder, big: d.f.ByteOrder == binary.BigEndian,
+		offSize: h.offSize, addrSize: h.addrSize, version: h.version}
+	if err := d.dies(c, h, abbrevs, st); err != nil {
+		return nil, h.end, err
+	}
+	if st.skeleton && d.suffix == "" {
+		err = d.completeSkeleton(h, st)
+		return &st.u, h.end, err
+	}
+	if st.name.kind != 0 {
+		s, err := d.resolve(st.name, st)
+		if err != nil {
+			return nil, h.end, d.errorf(off, "unit name: %v", err)
+		}
+		st.u.Name = s
+	}
+	st.u.dwoID = st.dwoID
+	return &st.u, h.end, nil
+}
+
+// dies walks the DIE tree of one unit: the unit DIE's attributes and the
+// names of its direct children; everything deeper is skipped.
+func (d *reader) dies(c *cursor, h header, abbrevs []*abbrev, st *unitState) error {
+	depth := 0
+	// The loop keeps the position in a local: it runs once per DIE, four
+	// million times for a kernel, and most DIEs are only stepped over.
+	buf, pos := c.buf, c.pos
+	for pos < len(buf) {
+		dieOff := h.off + uint64(pos)
+		var code uint64
+		if b := buf[pos]; b < 0x80 { // the common one-byte code
+			code = uint64(b)
+			pos++
+		} else {
+			c.pos = pos
+			if code = c.uleb(); c.err != nil {
+				break
+			}
+			pos = c.pos
+		}
+		if code == 0 {
+			depth--
+			if depth <= 0 {
+				break
+			}
+			continue
+		}
+		if code >= uint64(len(abbrevs)) || abbrevs[code] == nil {
+			return d.errorf(dieOff, "abbreviation code %d not in the table at .debug_abbrev%s+%#x", code, d.suffix, h.abbrevOff)
+		}
+		ab := abbrevs[code]
+		switch {
+		case depth > 1 || depth == 1 && !ab.named:
+			if ab.fixed >= 0 {
+				if pos += ab.fixed; pos > len(buf) {
+					return d.errorf(dieOff, "attribute runs past the end of the unit")
+				}
+				break
+			}
+			c.pos = pos
+			if err := d.skipDIE(c, ab, dieOff); err != nil {
+				return err
+			}
+			pos = c.pos
+		case depth == 0:
+			c.pos = pos
+			if err := d.unitDIE(c, ab, st, dieOff); err != nil {
+				return err
+			}
+			pos = c.pos
+		default:
+			c.pos = pos
+			if err := d.childDIE(c, ab, st, dieOff); err != nil {
+				return err
+			}
+			pos = c.pos
+		}
+		if ab.children {
+			depth++
+		} else if depth == 0 {
+			break // a unit DIE without children
+		}
+	}
+	if c.err != nil {
+		return d.errorf(h.off, "%v", c.err)
+	}
+	return nil
+}
+
+// skipDIE steps over the attributes of a DIE with variable-size forms.
+func (d *reader) skipDIE(c *cursor, ab *abbrev, dieOff uint64) error {
+	for _, st := range ab.skip {
+		c.pos += st.fixed
+		if !c.skipForm(st.form) {
+			if _, err := c.attr(st.form); err != nil {
+				return d.errorf(dieOff, "%v", err)
+			}
+		}
+	}
+	c.skip(ab.tail)
+	if c.err != nil {
+		return d.errorf(dieOff, "%v", c.err)
+	}
+	return nil
+}
+
+func (d *reader) unitDIE(c *cursor, ab *abbrev, st *unitState, dieOff uint64) error {
+	switch ab.tag {
+	case tagCompileUnit, tagPartialUnit:
+	case tagSkeletonUnit:
+		st.skeleton = true
+	default:
+		return d.errorf(dieOff, "unit starts with tag %#x, not a compile unit", ab.tag)
+	}
+	for _, a := range ab.attrs {
+		v, err := c.attr(a)
+		if err != nil {
+			return d.errorf(dieOff, "%v", err)
+		}
+		switch a.attr {
+		case atName:
+			st.name = v
+		case atCompDir:
+			st.compDir = v
+		case atLanguage:
+			st.u.Language = uint16(v.num)
+		case atStrOffsetsBase:
+			st.strOffsetsBase, st.haveBase = v.num, true
+		case atGNUDWOID:
+			st.dwoID, st.hasDWOID = v.num, true
+		case atDWOName, atGNUDWOName:
+			st.dwoName = v
+			st.skeleton = true
+		}
+	}
+	return nil
+}
+
+func (d *reader) childDIE(c *cursor, ab *abbrev, st *unitState, dieOff uint64) error {
+	var name value
+	var external, declaration bool
+	for _, a := range ab.attrs {
+		v, err := c.attr(a)
+		if err != nil {
+			return d.errorf(dieOff, "%v", err)
+		}
+		switch a.attr {
+		case atName:
+			name = v
+		case atExternal:
+			external = v.num != 0
+		case atDeclaration:
+			declaration = v.num != 0
+		}
+	}
+	if name.kind == 0 || name.kind == kindNum {
+		return nil
+	}
+	s, err := d.resolve(name, st)
+	if err != nil {
+		return d.errorf(dieOff, "%v", err)
+	}
+	u := &st.u
+	switch {
+	case u.Asm() && ab.tag == tagLabel:
+		u.Labels = append(u.Labels, s)
+	case !u.Asm() && ab.tag != tagLabel && !declaration && s != "":
+		if external {
+			u.Externals = append(u.Externals, s)
+		} else {
+			u.Statics = append(u.Statics, s)
+		}
+	}
+	return nil
+}
+
+// abbrevTable decodes the abbreviation table at key.off, indexed by code.
+func (d *reader) abbrevTable(key abbrevKey) ([]*abbrev, error) {
+	if t, ok := d.abbrevs[key]; ok {
+		return t, nil
+	}
+	if key.off >= uint64(len(d.abbrev)) {
+		return nil, fmt.Errorf("abbreviation table offset %#x past the end of .debug_abbrev%s (%d bytes)", key.off, d.suffix, len(d.abbrev))
+	}
+	t, err := parseAbbrevs(d.abbrev[key.off:], key)
+	if err != nil {
+		return nil, fmt.Errorf(".debug_abbrev%s+%#x: %v", d.suffix, key.off, err)
+	}
+	d.abbrevs[key] = t
+	return t, nil
+}
+
+// maxAbbrevCode bounds the table, which is indexed by code.
+const maxAbbrevCode = 1 << 20
+
+func parseAbbrevs(buf []byte, key abbrevKey) ([]*abbrev, error) {
+	c := &cursor{buf: buf}
+	var t []*abbrev
+	for {
+		code := c.uleb()
+		if c.err != nil {
+			return nil, errors.New("abbreviation table runs past the end of the section")
+		}
+		if code == 0 {
+			return t, nil
+		}
+		if code > maxAbbrevCode {
+			return nil, fmt.Errorf("abbreviation code %d is beyond what this reader indexes", code)
+		}
+		ab := &abbrev{tag: c.uleb(), children: c.u8() != 0}
+		for {
+			attr, form := c.uleb(), c.uleb()
+			if c.err != nil {
+				return nil, errors.New("abbreviation table runs past the end of the section")
+			}
+			if attr == 0 && form == 0 {
+				break
+			}
+			spec := attrSpec{attr: attr, form: form}
+			if form == formImplicitConst {
+				spec.implicit = c.sleb()
+			}
+			ab.attrs = append(ab.attrs, spec)
+			if len(ab.attrs) > 1024 {
+				return nil, errors.New("abbreviation with more than 1024 attributes")
+			}
+		}
+		ab.fixed = fixedSize(ab.attrs, key)
+		ab.skip, ab.tail = skipSteps(ab.attrs, key)
+		ab.named = ab.tag == tagSubprogram || ab.tag == tagVariable || ab.tag == tagLabel
+		for uint64(len(t)) <= code {
+			t = append(t, nil)
+		}
+		if t[code] != nil {
+			return nil, fmt.Errorf("abbreviation code %d defined twice", code)
+		}
+		t[code] = ab
+	}
+}
+
+// fixedSize is the byte size of the attributes when every form has a
+// fixed size, or -1.
+func fixedSize(attrs []attrSpec, key abbrevKey) int {
+	n := 0
+	for _, a := range attrs {
+		k := formSize(a.form, int(key.offSize), int(key.addrSize), key.version)
+		if k < 0 {
+			return -1
+		}
+		n += k
+	}
+	return n
+}
+
+// skipSteps splits the attributes into fixed runs and variable forms.
+func skipSteps(attrs []attrSpec, key abbrevKey) ([]skipStep, int) {
+	var steps []skipStep
+	run := 0
+	for _, a := range attrs {
+		k := formSize(a.form, int(key.offSize), int(key.addrSize), key.version)
+		if k >= 0 {
+			run += k
+			continue
+		}
+		steps = append(steps, skipStep{fixed: run, form: a})
+		run = 0
+	}
+	return steps, run
+}
+
+// resolve turns a name attribute into a string.
+func (d *reader) resolve(v value, st *unitState) (string, error) {
+	switch v.kind {
+	case kindInline:
+		return v.str, nil
+	case kindStrp:
+		return cstring(d.str, v.num, ".debug_str"+d.suffix)
+	case kindLineStrp:
+		return cstring(d.lineStr, v.num, ".debug_line_str"+d.suffix)
+	case kindStrx:
+		off, err := d.strOffset(v.num, st)
+		if err != nil {
+			return "", err
+		}
+		return cstring(d.str, off, ".debug_str"+d.suffix)
+	}
+	return "", nil // a form that cannot hold a name we use (e.g. a supplementary file)
+}
+
+func (d *reader) strOffset(index uint64, st *unitState) (uint64, error) {
+	if d.strOffsets == nil {
+		return 0, fmt.Errorf("string index without .debug_str_offsets%s", d.suffix)
+	}
+	if !st.haveBase {
+		return 0, fmt.Errorf("string index %d in a unit without DW_AT_str_offsets_base", index)
+	}
+	size := uint64(st.offSize)
+	pos := st.strOffsetsBase + index*size
+	if index > uint64(len(d.strOffsets)) || pos < st.strOffsetsBase || pos+size > uint64(len(d.strOffsets)) {
+		return 0, fmt.Errorf("string index %d outside .debug_str_offsets%s (%d bytes)", index, d.suffix, len(d.strOffsets))
+	}
+	if size == 8 {
+		return d.f.ByteOrder.Uint64(d.strOffsets[pos:]), nil
+	}
+	return uint64(d.f.ByteOrder.Uint32(d.strOffsets[pos:])), nil
+}
