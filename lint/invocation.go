@@ -141,8 +141,12 @@ func (inv *Invocation) vars() map[string]eval.Predefined {
 		".FEATURES":     {Value: features},
 		// The first make adds -rR; the sub-make --no-print-directory.
 		"MAKEFLAGS": {Value: "rR --no-print-directory -- " + cmdline},
-		// Exported by the first make (environment origin).
+		// Exported by the first make (environment origin); before 6.2
+		// the final invocation does not compute abs_srctree and
+		// abs_objtree itself.
 		"sub_make_done": {Value: "1"},
+		"abs_srctree":   {Value: inv.SrcTree},
+		"abs_objtree":   {Value: inv.ObjTree},
 		"LLVM":          {Value: inv.LLVM, CommandLine: true},
 		// scripts/subarch.include runs uname: the host's ARCH stands in
 		// unless --arch gives one (then it is on the command line).
