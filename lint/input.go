@@ -152,11 +152,21 @@ func (t *tree) name(rel string) string {
 	return rel
 }
 
-// relevant reports whether lint reads a file a patch touches: the top-level
-// Makefile, Kconfig files and scripts/Makefile.compiler.
+// relevant reports whether lint may read a file a patch touches: the
+// top-level Makefile, Kconfig files, and what the top-level Makefile
+// includes (scripts/Kbuild.include, scripts/Makefile.*, arch/*/Makefile*).
 func relevant(rel string) bool {
 	base := filepath.Base(rel)
-	return rel == pathMakefile || rel == pathCompiler || strings.HasPrefix(base, "Kconfig")
+	dir := filepath.ToSlash(filepath.Dir(rel))
+	switch {
+	case rel == pathMakefile || strings.HasPrefix(base, "Kconfig"):
+		return true
+	case dir == "scripts":
+		return strings.HasPrefix(base, "Makefile.") || strings.HasSuffix(base, ".include")
+	case strings.HasPrefix(dir, "arch/") && strings.Count(dir, "/") == 1:
+		return strings.HasPrefix(base, "Makefile")
+	}
+	return false
 }
 
 // kconfigPaths lists the Kconfig files in the tree set, sorted.

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"sort"
@@ -42,14 +41,40 @@ type Options struct {
 	Stdin io.Reader
 	// Toolchains replaces the default matrix (model.Toolchains) when set.
 	Toolchains []model.Toolchain
+	// Build is a configured build directory (make O=Build, or the tree
+	// itself for an in-tree build): the final sub-make runs there, and its
+	// include/config/auto.conf is evaluated as one more configuration
+	// besides the matrix. Empty: an in-tree build, the matrix only.
+	Build string
+	// Arch is ARCH on make's command line; empty: the host's, as
+	// scripts/subarch.include derives it.
+	Arch string
+	// LLVM is LLVM= on make's command line; empty: DefaultLLVM.
+	LLVM string
 }
 
 // Result is what lint found. The JSON field names are a contract.
 type Result struct {
 	Findings         []Finding `json:"findings"`
 	ConfigsEvaluated int       `json:"configs_evaluated"`
-	// Configurations names the configurations evaluated, in matrix order.
+	// Configurations names the configurations evaluated, in matrix order
+	// (the build's own configuration, with --build, last).
 	Configurations []string `json:"configurations"`
+	// Invocation is the make evaluated: the final sub-make.
+	Invocation *Invocation `json:"invocation"`
+	// FilesEvaluated are the files make read in some configuration, the
+	// Makefile first, then in the order includes reached them.
+	FilesEvaluated []string `json:"files_evaluated"`
+	// NotFollowed are the included names no configuration read, with why.
+	NotFollowed []IncludeNote `json:"includes_not_followed"`
+}
+
+// IncludeNote is an include directive whose file was not read.
+type IncludeNote struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Name string `json:"name"`
+	Why  string `json:"why"`
 }
 
 // Finding is one problem.
@@ -89,6 +114,9 @@ type session struct {
 	patchFind []Finding // hunks that did not apply
 	modes     []model.Mode
 	configs   []*rules.Evaluated
+	inv       *Invocation
+	includes  *includer
+	build     *buildConfig
 }
 
 // fragment is the added lines of a hunk that did not apply.
@@ -108,6 +136,10 @@ func prepare(opts Options) (*session, error) {
 		return nil, err
 	}
 	s := &session{tree: t}
+	if s.inv, err = newInvocation(t, opts); err != nil {
+		return nil, err
+	}
+	s.includes = &includer{t: t, inv: s.inv, parsed: map[string]*parsedFile{}}
 	for _, set := range sets {
 		for _, p := range set.patches {
 			s.apply(p)
@@ -141,6 +173,12 @@ func prepare(opts Options) (*session, error) {
 	// Configurations are independent: evaluate them in parallel. The
 	// parsed files are only read.
 	matrix := model.Matrix(s.modes, toolchains)
+	if opts.Build != "" {
+		if s.build, err = loadBuild(opts.Build, s.modes); err != nil {
+			return nil, err
+		}
+		matrix = append(matrix, s.build.config)
+	}
 	s.configs = make([]*rules.Evaluated, len(matrix))
 	errs := make([]error, len(matrix))
 	var wg sync.WaitGroup
@@ -154,7 +192,11 @@ func prepare(opts Options) (*session, error) {
 				if failed.Load() {
 					continue
 				}
-				s.configs[k], errs[k] = s.evaluate(matrix[k], helpers, &failed)
+				if s.build != nil && k == len(matrix)-1 {
+					s.configs[k], errs[k] = s.evaluateBuild(helpers, &failed)
+				} else {
+					s.configs[k], errs[k] = s.evaluate(matrix[k], helpers, &failed)
+				}
 				if errs[k] != nil {
 					failed.Store(true)
 				}
@@ -396,33 +438,6 @@ var builtinUnknown = map[string]bool{".INCLUDE_DIRS": true, ".VARIABLES": true}
 // features is .FEATURES of GNU make 4.3, the make the model follows.
 const features = "target-specific order-only second-expansion else-if shortest-stem undefine oneshell nocomment grouped-target extra-prereqs archives jobserver output-sync check-symlink load"
 
-// makeVars are GNU make's own variables for "make" run in the tree (or
-// "make -f FILE" next to a single Makefile) without options or goals: the
-// default build the LTO block is read for.
-func (s *session) makeVars() map[string]eval.Predefined {
-	curdir, list := s.tree.root, s.tree.name(pathMakefile)
-	switch {
-	case s.tree.root != "":
-		list = pathMakefile
-	case list == "<stdin>":
-		curdir, list = ".", "-"
-	default:
-		curdir = filepath.Dir(list)
-	}
-	if abs, err := filepath.Abs(curdir); err == nil {
-		curdir = abs
-	}
-	return map[string]eval.Predefined{
-		"MAKE_VERSION":  {Value: "4.3"},
-		"MAKE":          {Value: "make"},
-		"SHELL":         {Value: "/bin/sh"},
-		"CURDIR":        {Value: filepath.ToSlash(curdir)},
-		"MAKEFILE_LIST": {Value: list},
-		".FEATURES":     {Value: features},
-		"MAKEFLAGS":     {Value: ""},
-	}
-}
-
 // evaluate reads the Makefile under one configuration.
 func (s *session) evaluate(c model.Config, helpers map[string]bool, cancel *atomic.Bool) (*rules.Evaluated, error) {
 	forced := c.Symbols(s.modes)
@@ -430,7 +445,7 @@ func (s *session) evaluate(c model.Config, helpers map[string]bool, cancel *atom
 		v, ok := forced[name]
 		return v, ok
 	})
-	vars := s.makeVars()
+	vars := s.inv.vars()
 	symbols := map[string]string{}
 	known := map[string]bool{}
 	define := func(name, v string, taint *eval.Gate) {
@@ -476,7 +491,28 @@ func (s *session) evaluate(c model.Config, helpers map[string]bool, cancel *atom
 		Toolchain: c.Toolchain,
 		Helpers:   helpers,
 		Cancel:    cancel,
+		Include:   s.includes.resolver(false),
 	}
+	return s.run(c, cfg, symbols)
+}
+
+// evaluateBuild reads the Makefile under the build's own configuration:
+// its include/config/auto.conf defines the CONFIG_ symbols, and a symbol
+// it does not set is not set.
+func (s *session) evaluateBuild(helpers map[string]bool, cancel *atomic.Bool) (*rules.Evaluated, error) {
+	cfg := eval.Config{
+		Vars:      s.inv.vars(),
+		Unknown:   func(name string) bool { return builtinUnknown[name] },
+		Toolchain: s.build.config.Toolchain,
+		Helpers:   helpers,
+		Cancel:    cancel,
+		Include:   s.includes.resolver(true),
+	}
+	return s.run(s.build.config, cfg, s.build.symbols)
+}
+
+// run evaluates one configuration and keeps the watched variables.
+func (s *session) run(c model.Config, cfg eval.Config, symbols map[string]string) (*rules.Evaluated, error) {
 	res, err := eval.Run(s.makefile, cfg)
 	if err != nil {
 		return nil, limitError(err)
@@ -518,10 +554,11 @@ func kconfigTaint(kev *kconfig.Evaluator, name string) *eval.Gate {
 
 // lint runs the rules and turns their diagnostics into findings.
 func (s *session) lint() *Result {
-	res := &Result{ConfigsEvaluated: len(s.configs), Findings: []Finding{}, Configurations: []string{}}
+	res := &Result{ConfigsEvaluated: len(s.configs), Findings: []Finding{}, Configurations: []string{}, Invocation: s.inv}
 	for _, c := range s.configs {
 		res.Configurations = append(res.Configurations, c.Config.String())
 	}
+	res.FilesEvaluated, res.NotFollowed = s.filesEvaluated()
 	pass := &rules.Pass{
 		Makefile: s.makefile,
 		Kconfig:  s.kfiles,

@@ -53,6 +53,10 @@ func (r *Result) WriteText(w io.Writer) error {
 			b.WriteString("\n")
 		}
 	}
+	if r.Invocation != nil {
+		fmt.Fprintf(&b, "evaluated %s\n", r.Invocation)
+		fmt.Fprintf(&b, "files read: %s\n", strings.Join(r.FilesEvaluated, ", "))
+	}
 	e, wn, n := r.Counts()
 	if e+wn+n == 0 {
 		fmt.Fprintf(&b, "klpcheck lint: no findings in %d configurations\n", r.ConfigsEvaluated)

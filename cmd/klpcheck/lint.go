@@ -18,13 +18,17 @@ make would, without running anything, and reports where the suffix-reduction
 flags (--lto-whole-program-visibility -mllvm -always-rename-promoted-locals=false)
 break a build, miss a build, or are spelled or placed wrong.
 
-PATH is a kernel tree (its Makefile, arch/Kconfig and scripts/Makefile.compiler
-are read), a single Makefile, or - for standard input. Default: the current
-directory.
+PATH is a kernel tree, a single Makefile, or - for standard input. Default:
+the current directory. lint evaluates what kbuild's final sub-make reads
+(make -C OBJTREE -f SRCTREE/Makefile with sub_make_done=1), following the
+Makefile's include directives into the tree (scripts/Kbuild.include,
+scripts/Makefile.compiler, arch/$(SRCARCH)/Makefile...) and, with --build,
+into the build directory (include/config/auto.conf).
 
 Examples:
    klpcheck lint ~/linux
    klpcheck lint --patch v2.mbox ~/linux
+   klpcheck lint --build ~/build/thin ~/linux
    git format-patch -1 --stdout | klpcheck lint --patch - ~/linux
    klpcheck lint --format sarif Makefile > lint.sarif
    klpcheck lint --explain LTO003
@@ -44,6 +48,9 @@ func lintCommand() *cli.Command {
 			&cli.BoolFlag{Name: "werror", Usage: "warnings make the exit status 1 too"},
 			&cli.StringFlag{Name: "explain", Usage: "print the documentation of rule `ID` with a bad and a good example"},
 			&cli.BoolFlag{Name: "list-rules", Usage: "list the rules"},
+			&cli.StringFlag{Name: "build", Usage: "configured build directory `DIR` (make O=DIR): evaluate the final sub-make there and its include/config/auto.conf besides the matrix"},
+			&cli.StringFlag{Name: "arch", Usage: "ARCH on make's command line (default: the host's, as scripts/subarch.include derives it)"},
+			&cli.StringFlag{Name: "llvm", Value: "1", Usage: "LLVM= on make's command line (1, -22, /opt/llvm/bin/)"},
 		},
 		Action: runLint,
 	}
@@ -72,7 +79,8 @@ func runLint(c *cli.Context) error {
 	if c.NArg() > 1 {
 		return usageError("lint: one PATH at most, got %d (see klpcheck lint --help)", c.NArg())
 	}
-	opts := lint.Options{Path: c.Args().First(), Patches: c.StringSlice("patch"), Stdin: c.App.Reader}
+	opts := lint.Options{Path: c.Args().First(), Patches: c.StringSlice("patch"), Stdin: c.App.Reader,
+		Build: c.String("build"), Arch: c.String("arch"), LLVM: c.String("llvm")}
 	stdinUsers := 0
 	if opts.Path == "-" {
 		stdinUsers++

@@ -33,6 +33,9 @@ type Predefined struct {
 	// Taint marks a version (CONFIG_CLANG_VERSION) or a symbol that
 	// depends on one: conditions over it are version gates.
 	Taint *Gate
+	// CommandLine: given on make's command line (LLVM=1, O=dir), so that
+	// an assignment in a makefile without override does not change it.
+	CommandLine bool
 }
 
 // Config is what one evaluation knows about the build.
@@ -52,6 +55,8 @@ type Config struct {
 	// Cancel, when set by another goroutine, ends the evaluation early
 	// with a LimitError (the caller has already given up on it).
 	Cancel *atomic.Bool
+	// Include resolves include directives; nil: none is followed.
+	Include IncludeFunc
 }
 
 // Reach says how a statement was reached.
@@ -99,6 +104,8 @@ type Result struct {
 	ShellModelled int
 	// Steps is the number of expansion steps the evaluation took.
 	Steps int
+	// Includes are the files include directives named, in reading order.
+	Includes []Included
 }
 
 // Value expands variable name as a recipe would after all makefiles were
@@ -173,6 +180,8 @@ type evaluator struct {
 	certMemo  map[*Info]*Info
 	cur       makefile.Pos // the statement being evaluated, for limit errors
 	rule      ruleContext
+	// includeDepth is how deeply include directives nest.
+	includeDepth int
 }
 
 // ruleContext says whether make is reading a rule's recipe: then a
@@ -238,6 +247,9 @@ func Run(f *makefile.File, cfg Config) (res *Result, err error) {
 	for name, p := range cfg.Vars {
 		info := &Info{Var: name, Taint: p.Taint}
 		ev.vars[name] = &variable{name: name, flavor: simple, value: computed(p.Value, makefile.Pos{}, info), size: len(p.Value), taint: p.Taint}
+		if p.CommandLine {
+			ev.vars[name].origin = originCommandLine
+		}
 	}
 	res = ev.res // also what a $(error) that stops make leaves
 	defer func() { res.Steps = ev.steps }()
@@ -353,6 +365,8 @@ func (ev *evaluator) exec(nodes []makefile.Node) {
 			delete(ev.vars, name)
 		case *makefile.Cond:
 			ev.cond(n)
+		case *makefile.Include:
+			ev.include(n)
 		case *makefile.ExprLine:
 			v := ev.expand(n.X, ev.certain(ev.context(n.At, "")))
 			if v.Exact() && strings.TrimSpace(v.String()) != "" {

@@ -16,12 +16,12 @@ import (
 func (ev *evaluator) shell(body Value, pos makefile.Pos, info *Info) Value {
 	text := body.String()
 	if !body.Exact() {
-		return unknownValue("$(shell "+text+")", pos, info, "$(shell "+strings.TrimSpace(text)+")")
+		return unknownShell(text, pos, info)
 	}
 	sh := &shellRun{tainted: taintedNumbers(body)}
 	out, ok := sh.run(text)
 	if !ok {
-		return unknownValue("$(shell "+text+")", pos, info, "$(shell "+strings.TrimSpace(text)+")")
+		return unknownShell(text, pos, info)
 	}
 	ev.res.ShellModelled++
 	// $(shell) turns newlines into spaces and drops the trailing ones.
@@ -37,6 +37,20 @@ func (ev *evaluator) shell(body Value, pos makefile.Pos, info *Info) Value {
 		res.Taint = &g
 	}
 	return Value{{Text: out, At: pos, Info: res}}
+}
+
+// maxUnknownShell bounds the text an unknown $(shell) stands as. kbuild's
+// try-run puts all of KBUILD_CFLAGS in the command of every
+// cc-disable-warning, and KBUILD_CFLAGS then holds each such result: in
+// full, the text would double with every call.
+const maxUnknownShell = 256
+
+func unknownShell(text string, pos makefile.Pos, info *Info) Value {
+	text = strings.TrimSpace(text)
+	if len(text) > maxUnknownShell {
+		text = text[:maxUnknownShell] + " ..."
+	}
+	return unknownValue("$(shell "+text+")", pos, info, "$(shell "+text+")")
 }
 
 // taintedNumbers maps the version numbers that appear in a shell body to

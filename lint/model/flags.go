@@ -217,6 +217,9 @@ func (t Toolchain) llvmOption(w string) Verdict {
 	switch Classify(w) {
 	case RenameFalse, RenameDefault, RenameDoubleDash:
 		// LLVM's option parser takes one or two dashes and any bool value.
+		if t.Uncertain {
+			return Unknown
+		}
 		if t.Rename {
 			return Accepts
 		}

@@ -20,6 +20,31 @@ type Toolchain struct {
 	Rename bool
 	// Distributed: the option also works in distributed ThinLTO.
 	Distributed bool
+	// Uncertain: whether lld knows the option cannot be told from its
+	// version (a 23.0.0git snapshot, or a linker that is not lld): probes
+	// of it are unknown.
+	Uncertain bool
+}
+
+// ForBuild is the toolchain a configured build names: its lld version
+// (CONFIG_LLD_VERSION, 0 when the linker is not lld), labelled with where
+// it was configured. Releases before 23 lack the option, 23.1 and later
+// have it for both ThinLTO modes, and a 23.0.0git snapshot may or may not.
+func ForBuild(lldVersion int, where string) Toolchain {
+	t := Toolchain{Version: lldVersion}
+	switch {
+	case lldVersion <= 0:
+		t.Name = "the linker configured in " + where
+		t.Uncertain = true
+		return t
+	case lldVersion >= 230100:
+		t.Rename, t.Distributed = true, true
+	case lldVersion >= 230000:
+		t.Uncertain = true
+	}
+	t.Name = "LLD " + strconv.Itoa(lldVersion/10000) + "." + strconv.Itoa(lldVersion/100%100) + "." +
+		strconv.Itoa(lldVersion%100) + " as configured in " + where
+	return t
 }
 
 // Toolchains is the matrix of the issue, oldest first: LLVM 22.1 rejects
