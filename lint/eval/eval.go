@@ -73,6 +73,12 @@ type Problem struct {
 	Msg string
 }
 
+// MaybeStop is a $(error ...) make reaches only if Why holds.
+type MaybeStop struct {
+	Problem
+	Why string
+}
+
 // LimitError ends an evaluation that exceeded its Limits.
 type LimitError struct {
 	Pos makefile.Pos
@@ -92,8 +98,15 @@ type Result struct {
 	// may also read as assignments: see makefile.Recipe).
 	AsRecipe map[*makefile.Recipe]Reach
 	Problems []Problem
-	// Aborted is set when a $(error ...) stops make.
-	Aborted *Problem
+	// Aborted is set when make stops: at a $(error ...) (StoppedByError,
+	// with the message make prints in ErrorMsg) or at a line it cannot
+	// parse.
+	Aborted        *Problem
+	StoppedByError bool
+	ErrorMsg       string
+	// MaybeStops are the $(error ...) calls reached only if a condition
+	// klpcheck does not model holds: make may stop there.
+	MaybeStops []MaybeStop
 	// ShellModelled counts $(shell ...) calls answered by interpreting a
 	// version test.
 	ShellModelled int

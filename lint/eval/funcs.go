@@ -280,12 +280,18 @@ func (ev *evaluator) call(c *makefile.Call, info *Info) Value {
 		ctlArg(0)
 		return nil
 	case "error":
-		msg := ctlArg(0)
-		if ev.maybe == 0 && msg.Exact() {
-			ev.res.Aborted = &Problem{Pos: pos, Msg: "$(error " + strings.TrimSpace(msg.String()) + ")"}
-			panic(abortPanic{})
+		// make stops whatever the message says: text klpcheck cannot
+		// compute only makes the message inexact, not the stop.
+		msg := strings.TrimSpace(ctlArg(0).String())
+		if ev.maybe > 0 {
+			ev.res.MaybeStops = append(ev.res.MaybeStops, MaybeStop{
+				Problem: Problem{Pos: pos, Msg: msg}, Why: ev.why[len(ev.why)-1]})
+			return nil
 		}
-		return nil
+		ev.res.Aborted = &Problem{Pos: pos, Msg: "$(error " + msg + ")"}
+		ev.res.ErrorMsg = msg
+		ev.res.StoppedByError = true
+		panic(abortPanic{})
 	case "shell":
 		return ev.shell(ctlArg(0), pos, info)
 	case "eval":
