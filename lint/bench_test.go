@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -155,4 +156,58 @@ func BenchmarkRunawayMakefile(b *testing.B) {
 			b.Fatal("no limit error")
 		}
 	}
+}
+
+// continuationMakefile is one assignment to KBUILD_LDFLAGS spread over
+// lines physical lines, each ending in a backslash-newline: what
+// GNU make joins into one logical line.
+func continuationMakefile(lines int) string {
+	var b strings.Builder
+	b.WriteString("KBUILD_LDFLAGS := -z noexecstack \\\n")
+	for i := 0; i < lines-2; i++ {
+		fmt.Fprintf(&b, "  w%d \\\n", i)
+	}
+	b.WriteString("  --gc-sections\n")
+	return b.String()
+}
+
+// assignmentsMakefile is n simple assignments, one a line.
+func assignmentsMakefile(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "V%d := value%d\n", i, i)
+	}
+	return b.String()
+}
+
+// BenchmarkContinuationLines lints one logical line of 25k to 1M physical
+// lines over the whole matrix: joining them is linear, so the time per
+// line stays flat.
+func BenchmarkContinuationLines(b *testing.B) {
+	for _, n := range []int{25_000, 100_000, 1_000_000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			benchStdin(b, continuationMakefile(n), n)
+		})
+	}
+}
+
+// BenchmarkAssignments lints n one-line assignments over the whole matrix.
+func BenchmarkAssignments(b *testing.B) {
+	for _, n := range []int{50_000, 500_000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			benchStdin(b, assignmentsMakefile(n), n)
+		})
+	}
+}
+
+func benchStdin(b *testing.B, src string, lines int) {
+	b.Helper()
+	b.SetBytes(int64(len(src)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Run(Options{Path: "-", Stdin: strings.NewReader(src)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(lines), "ns/line")
 }

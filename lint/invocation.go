@@ -88,14 +88,14 @@ func newInvocation(t *tree, opts Options) (*Invocation, error) {
 	if err != nil {
 		return nil, &InputError{File: src, Err: err}
 	}
-	inv.SrcTree = filepath.ToSlash(abs)
+	inv.SrcTree = filepath.ToSlash(physical(abs))
 	inv.ObjTree = inv.SrcTree
 	if opts.Build != "" {
 		b, err := filepath.Abs(opts.Build)
 		if err != nil {
 			return nil, &InputError{File: opts.Build, Err: err}
 		}
-		inv.ObjTree = filepath.ToSlash(b)
+		inv.ObjTree = filepath.ToSlash(physical(b))
 	}
 	args := []string{"make"}
 	if inv.ObjTree != inv.SrcTree {
@@ -114,6 +114,16 @@ func newInvocation(t *tree, opts Options) (*Invocation, error) {
 	}
 	inv.Final = fmt.Sprintf("make -C %s -f %s with sub_make_done=1 and --no-print-directory in MAKEFLAGS", obj, filepath.Join(src, "Makefile"))
 	return inv, nil
+}
+
+// physical resolves symbolic links as kbuild's $(realpath ...) and make's
+// getcwd() do for abs_srctree, abs_objtree and CURDIR; a path that cannot be
+// resolved stays as it is (the read that follows names the problem).
+func physical(path string) string {
+	if p, err := filepath.EvalSymlinks(path); err == nil {
+		return p
+	}
+	return path
 }
 
 // String describes the invocation for the text output.

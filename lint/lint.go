@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"sort"
@@ -102,7 +103,52 @@ func Run(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.allStop(); err != nil {
+		return nil, err
+	}
 	return s.lint(), nil
+}
+
+// allStop is the error for a Makefile that every configuration stops
+// reading at a $(error ...): there is nothing to lint, and make's message
+// says why (a tree whose path has a space or a colon, for instance).
+func (s *session) allStop() error {
+	if len(s.configs) == 0 {
+		return nil
+	}
+	for _, c := range s.configs {
+		if !c.Result.StoppedByError {
+			return nil
+		}
+	}
+	first := s.configs[0].Result
+	same := true
+	for _, c := range s.configs {
+		if c.Result.Aborted.Pos != first.Aborted.Pos {
+			same = false
+		}
+	}
+	where := "here"
+	if !same {
+		where = "here in " + s.configs[0].Config.String() + ", and at other $(error ...) calls"
+	}
+	return &InputError{File: s.userPath(first.Aborted.Pos.File), Line: first.Aborted.Pos.Line,
+		Err: fmt.Errorf("GNU make stops %s in all %d configurations (*** %s.  Stop.): there is nothing to lint", where, len(s.configs), first.ErrorMsg)}
+}
+
+// userPath is the path of a file lint names name in findings, as the user
+// gave it: the tree directory joined with the file's path in the tree, so
+// that an editor opens it from the current directory.
+func (s *session) userPath(name string) string {
+	if s.tree.root == "" {
+		return name
+	}
+	for rel := range s.tree.docs {
+		if s.tree.name(rel) == name {
+			return filepath.Join(s.tree.root, filepath.FromSlash(rel))
+		}
+	}
+	return name
 }
 
 // session is everything between reading the input and running the rules.

@@ -64,6 +64,17 @@ __klp_done: ; @:
 // returns the final values of the compared variables.
 func runMake(t *testing.T, makePath, dir, makefile string, tc model.Toolchain, symbols map[string]string) map[string]string {
 	t.Helper()
+	vals, out, err := readWithMake(t, makePath, dir, makefile, tc, symbols)
+	if err != nil {
+		t.Fatalf("make -f %s: %v\n%s", makefile, err, out)
+	}
+	return vals
+}
+
+// readWithMake is runMake that returns make's failure (and its output)
+// instead of failing the test.
+func readWithMake(t *testing.T, makePath, dir, makefile string, tc model.Toolchain, symbols map[string]string) (map[string]string, []byte, error) {
+	t.Helper()
 	pre := filepath.Join(dir, "prelude.mk")
 	post := filepath.Join(dir, "epilogue.mk")
 	if err := os.WriteFile(pre, []byte(stubPrelude(tc)), 0o644); err != nil {
@@ -91,7 +102,7 @@ func runMake(t *testing.T, makePath, dir, makefile string, tc model.Toolchain, s
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "SHELL=/bin/false"}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("make %s: %v\n%s", strings.Join(args, " "), err, out)
+		return nil, out, err
 	}
 	vals := map[string]string{}
 	for _, line := range strings.Split(string(out), "\n") {
@@ -100,7 +111,7 @@ func runMake(t *testing.T, makePath, dir, makefile string, tc model.Toolchain, s
 			vals[name] = normalizeSpace(val)
 		}
 	}
-	return vals
+	return vals, out, nil
 }
 
 func normalizeSpace(s string) string { return strings.Join(strings.Fields(s), " ") }

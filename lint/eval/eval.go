@@ -78,6 +78,12 @@ type Problem struct {
 	Msg string
 }
 
+// MaybeStop is a $(error ...) make reaches only if Why holds.
+type MaybeStop struct {
+	Problem
+	Why string
+}
+
 // LimitError ends an evaluation that exceeded its Limits.
 type LimitError struct {
 	Pos makefile.Pos
@@ -97,8 +103,15 @@ type Result struct {
 	// may also read as assignments: see makefile.Recipe).
 	AsRecipe map[*makefile.Recipe]Reach
 	Problems []Problem
-	// Aborted is set when a $(error ...) stops make.
-	Aborted *Problem
+	// Aborted is set when make stops: at a $(error ...) (StoppedByError,
+	// with the message make prints in ErrorMsg) or at a line it cannot
+	// parse.
+	Aborted        *Problem
+	StoppedByError bool
+	ErrorMsg       string
+	// MaybeStops are the $(error ...) calls reached only if a condition
+	// klpcheck does not model holds: make may stop there.
+	MaybeStops []MaybeStop
 	// ShellModelled counts $(shell ...) calls answered by interpreting a
 	// version test.
 	ShellModelled int
@@ -137,9 +150,28 @@ const (
 	originAutomatic
 )
 
+// piece is one part of a recursive variable's value: unexpanded text, or
+// (for VAR != command, whose output make stores as the value of a
+// recursive variable) text already computed.
 type piece struct {
 	x    *makefile.Expr
 	info *Info
+	val  Value // used when x is nil
+}
+
+func (p piece) empty() bool {
+	if p.x == nil {
+		return p.val.Len() == 0
+	}
+	return len(p.x.Parts) == 0
+}
+
+// pieceValue expands p.
+func (ev *evaluator) pieceValue(p piece) Value {
+	if p.x == nil {
+		return p.val
+	}
+	return ev.expand(p.x, p.info)
 }
 
 type variable struct {
@@ -159,7 +191,7 @@ func (v *variable) rawNonEmpty() bool {
 		return v.value.Len() > 0
 	}
 	for _, p := range v.pieces {
-		if p.x != nil && len(p.x.Parts) > 0 {
+		if !p.empty() {
 			return true
 		}
 	}
@@ -174,6 +206,8 @@ type evaluator struct {
 	why       []string
 	steps     int
 	callDepth int
+	maxArgs   int // arguments ($(0) included) of the innermost $(call)
+	evalHoles int // variables made for unknown text given to $(eval)
 	expanding map[string]bool
 	res       *Result
 	mergeMemo map[[2]*Info]*Info
@@ -440,7 +474,9 @@ func (ev *evaluator) assign(pos makefile.Pos, mods makefile.Modifiers, nameX *ma
 		return
 	}
 	old, exists := ev.vars[name]
-	if exists && old.origin == originCommandLine && !mods.Override {
+	// A variable from the command line or defined with override changes
+	// only through override (GNU make ignores the others silently).
+	if exists && (old.origin == originCommandLine || old.origin == originOverride) && !mods.Override {
 		return
 	}
 	info := ev.context(pos, name)
@@ -450,7 +486,7 @@ func (ev *evaluator) assign(pos makefile.Pos, mods makefile.Modifiers, nameX *ma
 	}
 	switch op {
 	case makefile.Recursive:
-		ev.setRecursive(name, org, piece{valueX, info}, old)
+		ev.setRecursive(name, org, piece{x: valueX, info: info}, old)
 	case makefile.Simple, makefile.SimplePosix:
 		val := ev.checkSize(ev.expand(valueX, info), pos)
 		ev.setSimple(name, org, val, old)
@@ -458,17 +494,39 @@ func (ev *evaluator) assign(pos makefile.Pos, mods makefile.Modifiers, nameX *ma
 		if exists && !old.maybe {
 			return
 		}
-		ev.setRecursive(name, org, piece{valueX, info}, old)
-	case makefile.Shell:
-		body := ev.expand(valueX, info)
-		ev.setSimple(name, org, ev.shell(body, pos, info), old)
-	case makefile.Append:
-		if !exists {
-			ev.setRecursive(name, org, piece{valueX, info}, nil)
+		if exists {
+			// Defined only maybe: either the old value stays or ?=
+			// assigns; afterwards the variable is defined either way.
+			why := "whether " + name + " was defined before line " + fmt.Sprint(pos.Line)
+			ev.maybe++
+			ev.why = append(ev.why, why)
+			ev.setRecursive(name, org, piece{x: valueX, info: ev.context(pos, name)}, old)
+			ev.maybe--
+			ev.why = ev.why[:len(ev.why)-1]
+			ev.vars[name].maybe = ev.maybe > 0
 			return
 		}
+		ev.setRecursive(name, org, piece{x: valueX, info: info}, old)
+	case makefile.Shell:
+		// The output becomes the value of a recursive variable: a later
+		// += appends unexpanded text, and a '$' in the output would be
+		// expanded on use (not modelled: such output is unknown).
+		body := ev.expand(valueX, info)
+		out := ev.shell(body, pos, info)
+		if out.Exact() && strings.Contains(out.String(), "$") {
+			out = unknownValue(out.String(), pos, info, "the output of a != command holding '$'")
+		}
+		ev.setRecursive(name, org, piece{info: info, val: out}, old)
+	case makefile.Append:
+		if !exists {
+			ev.setRecursive(name, org, piece{x: valueX, info: info}, nil)
+			return
+		}
+		if mods.Override {
+			old.origin = originOverride
+		}
 		if old.flavor == recursive {
-			old.pieces = append(old.pieces, piece{valueX, info})
+			old.pieces = append(old.pieces, piece{x: valueX, info: info})
 			return
 		}
 		add := ev.expand(valueX, info)
@@ -485,7 +543,7 @@ func (ev *evaluator) assign(pos makefile.Pos, mods makefile.Modifiers, nameX *ma
 }
 
 func (ev *evaluator) setRecursive(name string, org origin, p piece, old *variable) {
-	v := &variable{name: name, flavor: recursive, origin: org, pieces: []piece{p}}
+	v := &variable{name: name, flavor: recursive, origin: org, pieces: []piece{p}, maybe: ev.maybeDefined(old)}
 	if ev.maybe > 0 && old != nil {
 		// Either the old value stays or the new one replaces it: keep
 		// both, the old one marked as maybe too.
@@ -493,13 +551,17 @@ func (ev *evaluator) setRecursive(name string, org origin, p piece, old *variabl
 		if old.flavor == recursive {
 			var ps []piece
 			for _, op := range old.pieces {
-				ps = append(ps, piece{op.x, maybeInfo(op.info, why)})
+				mp := piece{x: op.x, info: maybeInfo(op.info, why)}
+				if op.x == nil {
+					mp.val = markMaybe(op.val, why)
+				}
+				ps = append(ps, mp)
 			}
 			v.pieces = append(ps, p)
 		} else {
 			v.flavor = simple
 			v.pieces = nil
-			v.value = append(markMaybe(old.value, why), append(Value{{Text: " "}}, ev.expand(p.x, p.info)...)...)
+			v.value = append(markMaybe(old.value, why), append(Value{{Text: " "}}, ev.pieceValue(p)...)...)
 			v.size = v.value.Len()
 		}
 	}
@@ -507,7 +569,7 @@ func (ev *evaluator) setRecursive(name string, org origin, p piece, old *variabl
 }
 
 func (ev *evaluator) setSimple(name string, org origin, val Value, old *variable) {
-	v := &variable{name: name, flavor: simple, origin: org, value: val}
+	v := &variable{name: name, flavor: simple, origin: org, value: val, maybe: ev.maybeDefined(old)}
 	defer func() { v.size = v.value.Len() }()
 	if ev.maybe > 0 && old != nil {
 		prev, err := ev.plainValue(old)
@@ -516,6 +578,16 @@ func (ev *evaluator) setSimple(name string, org origin, val Value, old *variable
 		}
 	}
 	ev.vars[name] = v
+}
+
+// maybeDefined says whether a variable assigned now (replacing old, nil if
+// it was not defined) is defined only maybe: when assigned under a
+// condition klpcheck cannot decide and not certainly defined before.
+func (ev *evaluator) maybeDefined(old *variable) bool {
+	if ev.maybe == 0 {
+		return false
+	}
+	return old == nil || old.maybe
 }
 
 func (ev *evaluator) plainValue(v *variable) (Value, error) {
@@ -754,14 +826,14 @@ func (ev *evaluator) varValue(name string, pos makefile.Pos, ctx *Info) Value {
 		// adds nothing, a space separates non-empty ones.
 		first := true
 		for _, p := range v.pieces {
-			if p.x == nil || len(p.x.Parts) == 0 {
+			if p.empty() {
 				continue
 			}
 			if !first {
 				out = append(out, Segment{Text: " "})
 			}
 			first = false
-			out = append(out, ev.expand(p.x, p.info)...)
+			out = append(out, ev.pieceValue(p)...)
 		}
 		delete(ev.expanding, name)
 	}

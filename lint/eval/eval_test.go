@@ -82,7 +82,7 @@ func TestValues(t *testing.T) {
 		{"or and", "V := $(or ,x)$(and a,b)", "xb"},
 		{"value and flavor", "X = $(Y)\nV := $(value X) $(flavor X) $(origin X) $(origin NOPE)", "$(Y) recursive file undefined"},
 		{"eval", "$(eval X := made)\nV := $(X)", "made"},
-		{"override", "override X := a\nX := b\nV := $(X)", "b"},
+		{"override", "override X := a\nX := b\nV := $(X)", "a"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

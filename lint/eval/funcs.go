@@ -248,9 +248,18 @@ func (ev *evaluator) call(c *makefile.Call, info *Info) Value {
 		if v.flavor == simple {
 			return v.value
 		}
+		for _, p := range v.pieces {
+			if p.x == nil && p.val.HasUnknown() {
+				return notModelled()
+			}
+		}
 		var parts []string
 		for _, p := range v.pieces {
-			if s := p.x.String(); s != "" {
+			s := p.val.String()
+			if p.x != nil {
+				s = p.x.String()
+			}
+			if s != "" {
 				parts = append(parts, s)
 			}
 		}
@@ -280,12 +289,18 @@ func (ev *evaluator) call(c *makefile.Call, info *Info) Value {
 		ctlArg(0)
 		return nil
 	case "error":
-		msg := ctlArg(0)
-		if ev.maybe == 0 && msg.Exact() {
-			ev.res.Aborted = &Problem{Pos: pos, Msg: "$(error " + strings.TrimSpace(msg.String()) + ")"}
-			panic(abortPanic{})
+		// make stops whatever the message says: text klpcheck cannot
+		// compute only makes the message inexact, not the stop.
+		msg := strings.TrimSpace(ctlArg(0).String())
+		if ev.maybe > 0 {
+			ev.res.MaybeStops = append(ev.res.MaybeStops, MaybeStop{
+				Problem: Problem{Pos: pos, Msg: msg}, Why: ev.why[len(ev.why)-1]})
+			return nil
 		}
-		return nil
+		ev.res.Aborted = &Problem{Pos: pos, Msg: "$(error " + msg + ")"}
+		ev.res.ErrorMsg = msg
+		ev.res.StoppedByError = true
+		panic(abortPanic{})
 	case "shell":
 		return ev.shell(ctlArg(0), pos, info)
 	case "eval":
@@ -442,11 +457,20 @@ func (ev *evaluator) callFunc(c *makefile.Call, info *Info) Value {
 		v   *variable
 		had bool
 	}
-	old := make([]saved, len(args))
-	for i, a := range args {
+	// As GNU make does, the arguments of an enclosing call that this one
+	// does not pass are hidden (empty), not inherited.
+	total := max(len(args), ev.maxArgs)
+	savedMax := ev.maxArgs
+	ev.maxArgs = total
+	old := make([]saved, total)
+	for i := 0; i < total; i++ {
 		n := strconv.Itoa(i)
 		ov, had := ev.vars[n]
 		old[i] = saved{ov, had}
+		var a Value
+		if i < len(args) {
+			a = args[i]
+		}
 		ev.vars[n] = &variable{name: n, flavor: simple, origin: originAutomatic, value: a, size: a.Len()}
 	}
 	// A function may call itself through $(call): that is not the
@@ -459,7 +483,8 @@ func (ev *evaluator) callFunc(c *makefile.Call, info *Info) Value {
 	if wasExpanding {
 		ev.expanding[name] = true
 	}
-	for i := range args {
+	ev.maxArgs = savedMax
+	for i := range old {
 		n := strconv.Itoa(i)
 		if old[i].had {
 			ev.vars[n] = old[i].v
@@ -472,15 +497,11 @@ func (ev *evaluator) callFunc(c *makefile.Call, info *Info) Value {
 
 // evalFunc parses and runs the text given to $(eval ...).
 func (ev *evaluator) evalFunc(c *makefile.Call, text Value, info *Info) Value {
-	if !text.Exact() {
-		// What the unknown text would define is unknown; nothing is run.
-		return nil
-	}
 	if ev.callDepth >= ev.cfg.Limits.CallDepth {
 		ev.problem(c.Pos(), "$(eval) nests more than %d deep", ev.cfg.Limits.CallDepth)
 		return nil
 	}
-	f, err := makefile.ParseEval(c.Pos(), []byte(text.String()))
+	f, err := makefile.ParseEval(c.Pos(), []byte(ev.evalSource(text)))
 	if err != nil {
 		ev.limit(c.Pos(), "%v", err)
 	}
@@ -493,6 +514,29 @@ func (ev *evaluator) evalFunc(c *makefile.Call, text Value, info *Info) Value {
 	ev.exec(f.Nodes)
 	ev.callDepth--
 	return nil
+}
+
+// evalSource is the text $(eval) parses. Each piece klpcheck cannot
+// compute (or that is there only maybe) becomes a reference to a variable
+// of its own that holds the piece: what the text assigns from it is then
+// unknown (or maybe), not left as it was. A piece that would be part of a
+// variable's name or a directive leaves that line undecided instead.
+func (ev *evaluator) evalSource(text Value) string {
+	if text.Exact() {
+		return text.String()
+	}
+	var b strings.Builder
+	for _, seg := range text {
+		if seg.Info == nil || !(seg.Info.Unknown || seg.Info.Maybe) || strings.TrimSpace(seg.Text) == "" {
+			b.WriteString(seg.Text)
+			continue
+		}
+		ev.evalHoles++
+		name := ".klpcheck-eval-" + strconv.Itoa(ev.evalHoles)
+		ev.vars[name] = &variable{name: name, flavor: simple, origin: originAutomatic, value: Value{seg}, size: len(seg.Text)}
+		b.WriteString("$(" + name + ")")
+	}
+	return b.String()
 }
 
 // substValue is $(subst from,to,text), keeping the provenance of each

@@ -104,8 +104,12 @@ func (rl rawLine) collapse(file string) (string, *LineMap) {
 		lm.marks = []mark{{out: 0, line: rl.line, col: 1}}
 		return rl.text, lm
 	}
-	var b strings.Builder
-	b.Grow(len(rl.text))
+	// The output only grows at its end, and blanks before a
+	// backslash-newline are cut off its end: a byte slice truncated in
+	// place keeps the whole join linear (a rebuilt string would copy the
+	// text joined so far at every line).
+	b := make([]byte, 0, len(rl.text))
+	lm.marks = make([]mark, 0, len(rl.starts))
 	for k, st := range rl.starts {
 		end := len(rl.text)
 		last := k+1 == len(rl.starts)
@@ -119,34 +123,32 @@ func (rl rawLine) collapse(file string) (string, *LineMap) {
 				skip++
 			}
 		}
-		lm.marks = append(lm.marks, mark{out: b.Len(), line: rl.line + k, col: skip + 1})
+		lm.marks = append(lm.marks, mark{out: len(b), line: rl.line + k, col: skip + 1})
 		seg = seg[skip:]
 		if last {
-			b.WriteString(seg)
+			b = append(b, seg...)
 			break
 		}
 		n := trailingBackslashes(seg)
-		b.WriteString(seg[:len(seg)-n])
+		b = append(b, seg[:len(seg)-n]...)
 		keep := n / 2
 		for i := 0; i < keep; i++ {
-			b.WriteByte('\\')
+			b = append(b, '\\')
 		}
 		if keep == 0 {
-			trimmed := strings.TrimRight(b.String(), " \t")
-			if len(trimmed) != b.Len() {
-				cut := len(trimmed)
-				s := trimmed
-				b.Reset()
-				b.WriteString(s)
-				// Marks past the cut point no longer have text behind them.
-				for len(lm.marks) > 1 && lm.marks[len(lm.marks)-1].out > cut {
-					lm.marks = lm.marks[:len(lm.marks)-1]
-				}
+			cut := len(b)
+			for cut > 0 && isBlank(b[cut-1]) {
+				cut--
+			}
+			b = b[:cut]
+			// Marks past the cut point no longer have text behind them.
+			for len(lm.marks) > 1 && lm.marks[len(lm.marks)-1].out > cut {
+				lm.marks = lm.marks[:len(lm.marks)-1]
 			}
 		}
-		b.WriteByte(' ')
+		b = append(b, ' ')
 	}
-	return b.String(), lm
+	return string(b), lm
 }
 
 // removeComment cuts text at the first '#' that starts a comment, following

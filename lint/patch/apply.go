@@ -6,10 +6,14 @@ import (
 )
 
 // Doc is a file being patched: its lines, and for each line the hunk that
-// added it (nil for lines of the original file).
+// added it (nil for lines of the original file). A Doc no patch touched
+// keeps its text as read and has no Lines or Origin: splitting a large
+// file into lines costs time and memory that only patching needs.
 type Doc struct {
 	Lines  []string
 	Origin []*HunkRef
+	text   string
+	split  bool
 	// applied counts the lines from the start of the file that the
 	// current patch's earlier hunks already covered (no overlap).
 	floor int
@@ -22,16 +26,28 @@ type HunkRef struct {
 }
 
 // NewDoc makes a Doc of text.
-func NewDoc(text string) *Doc {
+func NewDoc(text string) *Doc { return &Doc{text: text} }
+
+// ensureLines splits the text into Lines, once.
+func (d *Doc) ensureLines() {
+	if d.split {
+		return
+	}
+	d.split = true
+	text := d.text
+	d.text = ""
 	lines := strings.Split(text, "\n")
 	if len(lines) > 0 && lines[len(lines)-1] == "" {
 		lines = lines[:len(lines)-1]
 	}
-	return &Doc{Lines: lines, Origin: make([]*HunkRef, len(lines))}
+	d.Lines, d.Origin = lines, make([]*HunkRef, len(lines))
 }
 
 // Text returns the file's text.
 func (d *Doc) Text() string {
+	if !d.split {
+		return d.text
+	}
 	if len(d.Lines) == 0 {
 		return ""
 	}
@@ -60,7 +76,7 @@ func Apply(docs map[string]*Doc, p *Patch) []Failure {
 		var d *Doc
 		switch {
 		case f.OldPath == "/dev/null":
-			d = &Doc{}
+			d = &Doc{split: true}
 			docs[f.Path()] = d
 		default:
 			d = docs[f.OldPath]
@@ -71,6 +87,7 @@ func Apply(docs map[string]*Doc, p *Patch) []Failure {
 			}
 			continue
 		}
+		d.ensureLines()
 		d.floor = 0
 		delta := 0
 		for _, h := range f.Hunks {

@@ -73,10 +73,35 @@ func mayHoldFlag(text string) bool {
 var flagPieces = []string{"mllvm", "whole", "program", "visib", "renam", "promot", "local", "WHOLE", "RENAM", "PROMOT"}
 
 // ScanFlags finds the suffix-reduction flags in a value.
-func ScanFlags(v eval.Value) []Occurrence {
+func ScanFlags(v eval.Value) []Occurrence { return scanFlags(v, nil) }
+
+// holdMemo remembers mayHoldFlag for text copied from a literal: every
+// configuration's value holds the same literals, and testing a long one
+// again for each configuration and variable would dominate the rules' time.
+type holdMemo map[litSpan]bool
+
+type litSpan struct {
+	lit    *makefile.Lit
+	off, n int
+}
+
+func (m holdMemo) mayHold(s eval.Segment) bool {
+	if m == nil || s.Lit == nil {
+		return mayHoldFlag(s.Text)
+	}
+	k := litSpan{s.Lit, s.Off, len(s.Text)}
+	h, ok := m[k]
+	if !ok {
+		h = mayHoldFlag(s.Text)
+		m[k] = h
+	}
+	return h
+}
+
+func scanFlags(v eval.Value, memo holdMemo) []Occurrence {
 	hold := false
 	for _, s := range v {
-		if mayHoldFlag(s.Text) {
+		if memo.mayHold(s) {
 			hold = true
 			break
 		}

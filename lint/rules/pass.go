@@ -193,15 +193,16 @@ func (p *Pass) getFacts() *facts {
 		return p.facts
 	}
 	f := &facts{other: map[string][][]Occurrence{}}
+	memo := holdMemo{}
 	for _, c := range p.Configs {
-		vm := ScanFlags(c.Values[VarLDFLAGS])
+		vm := scanFlags(c.Values[VarLDFLAGS], memo)
 		link := append([]Occurrence(nil), vm...)
-		link = append(link, ScanFlags(c.Values[VarLDFLAGSModule])...)
-		link = append(link, ScanFlags(c.Values[VarLDFLAGSMod])...)
+		link = append(link, scanFlags(c.Values[VarLDFLAGSModule], memo)...)
+		link = append(link, scanFlags(c.Values[VarLDFLAGSMod], memo)...)
 		f.vmlinux = append(f.vmlinux, vm)
 		f.link = append(f.link, link)
 		for _, mv := range MisplacedVars {
-			f.other[mv.Name] = append(f.other[mv.Name], ScanFlags(c.Values[mv.Name]))
+			f.other[mv.Name] = append(f.other[mv.Name], scanFlags(c.Values[mv.Name], memo))
 		}
 	}
 	p.facts = f

@@ -38,7 +38,7 @@ type Rule struct {
 
 // All returns the rules in ID order.
 func All() []*Rule {
-	return []*Rule{LTO001, LTO002, LTO003, LTO004, LTO005, LTO006, LTO007, LTO008, LTO009, LTO010, PATCH001}
+	return []*Rule{LTO001, LTO002, LTO003, LTO004, LTO005, LTO006, LTO007, LTO008, LTO009, LTO010, MAKE001, PATCH001}
 }
 
 // Lookup finds a rule by ID, case-insensitively.

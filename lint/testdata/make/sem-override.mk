@@ -1,0 +1,13 @@
+# override: a later plain assignment or += leaves the variable alone;
+# override += appends.
+override X := a
+X := b
+X += c
+override Y := y1
+override Y += y2
+Y += y3
+Z := z1
+override Z += z2
+Z += z3
+KBUILD_LDFLAGS := $(X) $(Y) $(Z)
+CC_FLAGS_LTO := $(origin X) $(origin Y) $(origin Z)

@@ -1,0 +1,5 @@
+# != defines a recursive variable: a later += appends unexpanded text.
+X != echo hello
+X += $(LATE)
+LATE := late
+CC_FLAGS_LTO := $(flavor X)
