@@ -68,6 +68,9 @@ type Result struct {
 	FilesEvaluated []string `json:"files_evaluated"`
 	// NotFollowed are the included names no configuration read, with why.
 	NotFollowed []IncludeNote `json:"includes_not_followed"`
+	// Evaluations say, per configuration in Configurations order, whether
+	// make stopped and whether the flags reach KBUILD_LDFLAGS.
+	Evaluations []Evaluation `json:"evaluations"`
 }
 
 // IncludeNote is an include directive whose file was not read.
@@ -605,6 +608,7 @@ func (s *session) lint() *Result {
 		res.Configurations = append(res.Configurations, c.Config.String())
 	}
 	res.FilesEvaluated, res.NotFollowed = s.filesEvaluated()
+	res.Evaluations = s.evaluations()
 	pass := &rules.Pass{
 		Makefile: s.makefile,
 		Kconfig:  s.kfiles,

@@ -17,6 +17,7 @@ import (
 	"klpcheck/internal/report"
 	"klpcheck/lint"
 	"klpcheck/lint/model"
+	"klpcheck/lint/rules"
 	"klpcheck/probe"
 )
 
@@ -196,7 +197,7 @@ func runCheck(c *cli.Context) error {
 	// Makefile.
 	if in.tree != "" {
 		prog.say("linting the Makefile")
-		lr, err := lint.Run(lint.Options{Path: in.tree})
+		lr, err := lint.Run(checkLintOptions(in, recorded))
 		if err != nil {
 			return couldNotRun(err)
 		}
@@ -342,6 +343,39 @@ func checkLinkerSelection(c *cli.Context, cfg *probe.KernelConfig, recorded map[
 	return probe.Selection{All: true, LLVMDirs: lldSearchDirs}, "every lld on this machine (nothing names the build's linker)"
 }
 
+// checkLintOptions evaluates the tree as the build's final sub-make does:
+// in the build directory (its auto.conf is then one more configuration),
+// with the ARCH and LLVM= its Kconfig run recorded.
+func checkLintOptions(in *checkInputs, recorded map[string]string) lint.Options {
+	opts := lint.Options{Path: in.tree}
+	if in.build == "" || in.demo {
+		return opts
+	}
+	if _, err := os.Stat(filepath.Join(in.build, "include", "config", "auto.conf")); err != nil {
+		return opts // not configured yet: the matrix only
+	}
+	opts.Build = in.build
+	opts.Arch = recorded["ARCH"]
+	opts.LLVM = llvmFromLD(recorded["LD"])
+	return opts
+}
+
+// llvmFromLD is the LLVM= value that makes kbuild pick ld as LD: ld.lld-22
+// from LLVM=-22, /opt/llvm/bin/ld.lld from LLVM=/opt/llvm/bin/, ld.lld from
+// LLVM=1; "" (lint's default) for anything else.
+func llvmFromLD(ld string) string {
+	dir, base := filepath.Split(ld)
+	switch {
+	case base == "ld.lld" && dir != "":
+		return dir
+	case base == "ld.lld":
+		return "1"
+	case strings.HasPrefix(base, "ld.lld-") && dir == "":
+		return strings.TrimPrefix(base, "ld.lld")
+	}
+	return ""
+}
+
 // checkCorrelate reads the build's vmlinux.o with progress on a terminal.
 func checkCorrelate(in *checkInputs, maxSuffixed int, prog *progress) (*correlate.Result, error) {
 	opts := correlate.Options{MaxSuffixed: maxSuffixed, Against: in.orig, Progress: prog.bytes}
@@ -384,9 +418,23 @@ func modeLabel(mode string) string {
 	return model.ModeFor("LTO_CLANG_" + strings.ToUpper(mode)).Label()
 }
 
+// lintModeSymbol is the Kconfig symbol of the .config's LTO mode
+// (LTO_CLANG_THIN for "thin"), as lint's evaluations name it.
+func lintModeSymbol(cfg *probe.KernelConfig) string {
+	if cfg.LTOMode == "none" || cfg.LTOMode == "" {
+		return model.ModeNone.Symbol
+	}
+	return "LTO_CLANG_" + strings.ToUpper(cfg.LTOMode)
+}
+
 // relevantLintErrors are the error findings that hold for the build's LTO
-// mode (all of them when there is no .config), and the rest.
+// mode (all of them when there is no .config), and the rest. A finding's
+// configurations are looked up in lint's typed evaluations, never parsed.
 func relevantLintErrors(lr *lint.Result, cfg *probe.KernelConfig) (here, elsewhere []lint.Finding) {
+	symbolOf := map[string]string{}
+	for _, e := range lr.Evaluations {
+		symbolOf[e.Config] = e.LTOSymbol
+	}
 	for _, f := range lr.Findings {
 		if f.Severity != "error" {
 			continue
@@ -397,7 +445,7 @@ func relevantLintErrors(lr *lint.Result, cfg *probe.KernelConfig) (here, elsewhe
 		}
 		match := false
 		for _, conf := range f.Configs {
-			match = match || strings.HasPrefix(conf, modeLabel(cfg.LTOMode)+" with ")
+			match = match || symbolOf[conf] == lintModeSymbol(cfg)
 		}
 		if match {
 			here = append(here, f)
@@ -406,6 +454,73 @@ func relevantLintErrors(lr *lint.Result, cfg *probe.KernelConfig) (here, elsewhe
 		}
 	}
 	return here, elsewhere
+}
+
+// flagsArrival says whether the evaluation saw the flags reach the
+// KBUILD_LDFLAGS of in-process ThinLTO with a toolchain that supports them
+// (the configurations LTO006 looks at): the first such configuration, and
+// whether any of them was undecided.
+func flagsArrival(lr *lint.Result) (reached string, undecided bool, evaluated int) {
+	for _, e := range lr.Evaluations {
+		if e.Build || e.LTOSymbol != "LTO_CLANG_THIN" || !e.ToolchainHasOption {
+			continue
+		}
+		evaluated++
+		if e.FlagsReached() && reached == "" {
+			reached = e.Config
+		}
+		if !e.Stopped && (e.Visibility == rules.ReachMaybe || e.Rename == rules.ReachMaybe) {
+			undecided = true
+		}
+	}
+	return reached, undecided, evaluated
+}
+
+// The line kbuild needs, for the Next step of a Makefile without it.
+const suffixReductionLine = "KBUILD_LDFLAGS += $(call ld-option,--lto-whole-program-visibility -mllvm -always-rename-promoted-locals=false)"
+
+// decideMakefile is the Makefile area: no error for the build's mode, and
+// the flags seen arriving in in-process ThinLTO's KBUILD_LDFLAGS when the
+// build is (or may be) THIN. Anything the evaluation could not see is a
+// failure with its reason, never "ok".
+func decideMakefile(rep *checkReport, add func(area, status, text string), next func(string)) {
+	lr := rep.Lint
+	if lr == nil {
+		add("makefile", areaSkipped, "no kernel source tree to lint")
+		return
+	}
+	here, elsewhere := relevantLintErrors(lr, rep.Config)
+	scope := "any configuration"
+	thin := true
+	if rep.Config != nil {
+		scope = modeLabel(rep.Config.LTOMode)
+		thin = rep.Config.LTOMode == "thin"
+	}
+	reached, undecided, evaluated := flagsArrival(lr)
+	switch {
+	case len(here) > 0:
+		f := here[0]
+		add("makefile", areaFail, fmt.Sprintf("%s for %s; first: %s:%d: %s [%s]", plural(len(here), "error"), scope, f.File, f.Line, firstSentence(f.Message), f.Rule))
+		next(fmt.Sprintf("Fix the Makefile findings above (klpcheck lint --explain %s explains the rule with a bad and a good example).", f.Rule))
+	case thin && evaluated == 0:
+		add("makefile", areaFail, "the evaluation has no in-process ThinLTO configuration (the tree's arch/Kconfig offers no LTO_CLANG_THIN?), so it cannot tell whether the flags are added")
+		next("Check the tree's arch/Kconfig LTO choice; klpcheck lint --format json lists the configurations evaluated.")
+	case thin && reached == "" && undecided:
+		add("makefile", areaFail, "the evaluation could not decide whether the suffix-reduction flags reach KBUILD_LDFLAGS for THIN (see the lint notes)")
+		next("Make the ThinLTO branch add the flags unconditionally through one ld-option call: " + suffixReductionLine)
+	case thin && reached == "":
+		add("makefile", areaFail, "the Makefile never adds the suffix-reduction flags for THIN, even with a linker that supports them [LTO006]")
+		next("Add to the in-process ThinLTO branch (ifdef CONFIG_LTO_CLANG_THIN) of the top-level Makefile: " + suffixReductionLine)
+	default:
+		text := "adds the flags correctly for " + scope
+		if thin {
+			text = fmt.Sprintf("adds the flags for %s: both reach KBUILD_LDFLAGS with %s", scope, strings.TrimPrefix(reached, "THIN with "))
+		}
+		if len(elsewhere) > 0 {
+			text += fmt.Sprintf(" (%s in other configurations; see below)", plural(len(elsewhere), "error"))
+		}
+		add("makefile", areaOK, text)
+	}
 }
 
 // decide fills in the verdict, the area summaries, the exit status and the
@@ -479,29 +594,7 @@ func decide(rep *checkReport, linkerChoice string) {
 		}
 	}
 
-	// Makefile.
-	switch lr := rep.Lint; {
-	case lr == nil:
-		add("makefile", areaSkipped, "no kernel source tree to lint")
-	default:
-		here, elsewhere := relevantLintErrors(lr, rep.Config)
-		scope := "any configuration"
-		if rep.Config != nil {
-			scope = modeLabel(rep.Config.LTOMode)
-		}
-		switch {
-		case len(here) > 0:
-			f := here[0]
-			add("makefile", areaFail, fmt.Sprintf("%s for %s; first: %s:%d: %s [%s]", plural(len(here), "error"), scope, f.File, f.Line, firstSentence(f.Message), f.Rule))
-			next(fmt.Sprintf("Fix the Makefile findings above (klpcheck lint --explain %s explains the rule with a bad and a good example).", f.Rule))
-		default:
-			text := "adds the flags correctly for " + scope
-			if len(elsewhere) > 0 {
-				text += fmt.Sprintf(" (%s in other configurations; see below)", plural(len(elsewhere), "error"))
-			}
-			add("makefile", areaOK, text)
-		}
-	}
+	decideMakefile(rep, add, next)
 
 	// Build.
 	switch cr := rep.Correlate; {
