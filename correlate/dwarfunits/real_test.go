@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -317,3 +318,55 @@ func TestCorrupt(t *testing.T) {
 }
 
 func hex(v uint64) string { return fmt.Sprintf("%#x", v) }
+
+// TestKernelAsmUnitNames: on the real vmlinux.o, every assembly unit is
+// named by the .S file most of its labels were declared in, as
+// llvm-dwarfdump-22 shows each label's DW_AT_decl_file (entry_64.S's unit
+// is itself named after a header it includes, idtentry.h).
+func TestKernelAsmUnitNames(t *testing.T) {
+	k := testenv.Kernel(t)
+	tool := testenv.Tool(t, "llvm-dwarfdump-22")
+	path := filepath.Join(k.Planted, "vmlinux.o")
+	units, err := readUnits(t, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	declFile := regexp.MustCompile(`DW_AT_decl_file\s+\("([^"]+)"\)`)
+	asm, entry := 0, false
+	for _, u := range units {
+		if !u.Asm() {
+			continue
+		}
+		asm++
+		entry = entry || strings.HasSuffix(u.Name, k.PlantedAsm)
+		if !strings.HasSuffix(u.Name, ".S") {
+			t.Errorf("assembly unit at %#x named %q", u.Offset, u.Name)
+		}
+		// llvm-dwarfdump takes seconds per unit on this file: the first
+		// five (head_64.S, named verify_cpu.S, among them) and entry_64.S.
+		if asm > 5 && !strings.HasSuffix(u.Name, k.PlantedAsm) {
+			continue
+		}
+		// The unit DIE follows the 12-byte DWARF 5 unit header.
+		out, err := exec.Command(tool, fmt.Sprintf("--debug-info=%#x", u.Offset+12), "-c", path).Output()
+		if err != nil {
+			t.Fatalf("llvm-dwarfdump-22: %v", err)
+		}
+		count := map[string]int{}
+		want := ""
+		for _, m := range declFile.FindAllStringSubmatch(string(out), -1) {
+			if f := m[1]; strings.HasSuffix(f, ".S") {
+				count[f]++
+				if count[f] > count[want] || count[f] == count[want] && f < want {
+					want = f
+				}
+			}
+		}
+		if want != "" && u.Name != want {
+			t.Errorf("unit at %#x named %q, its labels are declared in %q", u.Offset, u.Name, want)
+		}
+	}
+	if asm < 10 || !entry {
+		t.Errorf("%d assembly units, %s among them: %v", asm, k.PlantedAsm, entry)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 type attrSpec struct {
@@ -146,6 +147,11 @@ type unitState struct {
 	version        uint16
 	dwoID          uint64
 	hasDWOID       bool
+	big            bool
+	addrSize       int
+	stmtList       uint64
+	haveStmtList   bool
+	declFiles      []uint64 // DW_AT_decl_file of an assembly unit's labels
 }
 
 // unit reads the unit at off of a relocated .debug_info section. It
@@ -163,7 +169,8 @@ func (d *reader) unit(buf []byte, off uint64) (*Unit, uint64, error) {
 	if err != nil {
 		return nil, h.end, d.errorf(off, "%v", err)
 	}
-	st := &unitState{u: Unit{Offset: int64(off)}, skeleton: h.unitType == utSkeleton, offSize: h.offSize, version: h.version, dwoID: h.dwoID, hasDWOID: h.hasDWOID}
+	st := &unitState{u: Unit{Offset: int64(off)}, skeleton: h.unitType == utSkeleton, offSize: h.offSize, version: h.version, dwoID: h.dwoID, hasDWOID: h.hasDWOID,
+		big: d.f.ByteOrder == binary.BigEndian, addrSize: h.addrSize}
 	if d.suffix != "" {
 		// A split unit has no DW_AT_str_offsets_base: its strings start
 		// after the section's header (none before DWARF 5).
@@ -187,6 +194,13 @@ func (d *reader) unit(buf []byte, off uint64) (*Unit, uint64, error) {
 			return nil, h.end, d.errorf(off, "unit name: %v", err)
 		}
 		st.u.Name = s
+	}
+	if st.u.Asm() {
+		// Keep DW_AT_name when it is the same file (the line table may
+		// spell it with its directory).
+		if n := d.asmName(st); n != "" && n != st.u.Name && !strings.HasSuffix(n, "/"+st.u.Name) {
+			st.u.Name = n
+		}
 	}
 	st.u.dwoID = st.dwoID
 	return &st.u, h.end, nil
@@ -302,6 +316,8 @@ func (d *reader) unitDIE(c *cursor, ab *abbrev, st *unitState, dieOff uint64) er
 			st.strOffsetsBase, st.haveBase = v.num, true
 		case atGNUDWOID:
 			st.dwoID, st.hasDWOID = v.num, true
+		case atStmtList:
+			st.stmtList, st.haveStmtList = v.num, true
 		case atDWOName, atGNUDWOName:
 			st.dwoName = v
 			st.skeleton = true
@@ -313,12 +329,15 @@ func (d *reader) unitDIE(c *cursor, ab *abbrev, st *unitState, dieOff uint64) er
 func (d *reader) childDIE(c *cursor, ab *abbrev, st *unitState, dieOff uint64) error {
 	var name value
 	var external, declaration bool
+	var declFile uint64
 	for _, a := range ab.attrs {
 		v, err := c.attr(a)
 		if err != nil {
 			return d.errorf(dieOff, "%v", err)
 		}
 		switch a.attr {
+		case atDeclFile:
+			declFile = v.num
 		case atName:
 			name = v
 		case atExternal:
@@ -338,6 +357,7 @@ func (d *reader) childDIE(c *cursor, ab *abbrev, st *unitState, dieOff uint64) e
 	switch {
 	case u.Asm() && ab.tag == tagLabel:
 		u.Labels = append(u.Labels, s)
+		st.declFiles = append(st.declFiles, declFile)
 	case !u.Asm() && ab.tag != tagLabel && !declaration && s != "":
 		if external {
 			u.Externals = append(u.Externals, s)
