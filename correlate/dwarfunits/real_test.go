@@ -182,17 +182,23 @@ func compressed(t testing.TB, path, algo string) string {
 }
 
 // TestCompressed: the units of a zlib- or zstd-compressed copy equal those
-// of the original, for the ld -r fixture and a final link.
+// of the original, for the ld -r fixture and a final link, and for the
+// relocatable assembly fixture of every target (Elf32_Chdr for i386 and
+// ppc, big-endian headers for s390x and ppc, REL relocations on i386).
 func TestCompressed(t *testing.T) {
 	set := fixturetest.Get(t)
 	orig := set.Variants["orig"]
-	for _, path := range []string{orig.VmlinuxO, orig.Vmlinux} {
+	paths := []string{orig.VmlinuxO, orig.Vmlinux}
+	for _, a := range set.Arches {
+		paths = append(paths, a.Relocatable)
+	}
+	for _, path := range paths {
 		want, err := readUnits(t, path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, algo := range []string{"zlib", "zstd"} {
-			t.Run(filepath.Base(path)+"/"+algo, func(t *testing.T) {
+			t.Run(filepath.Base(filepath.Dir(path))+"/"+filepath.Base(path)+"/"+algo, func(t *testing.T) {
 				got, err := readUnits(t, compressed(t, path, algo))
 				if err != nil {
 					t.Fatal(err)

@@ -390,6 +390,10 @@ const maxAbbrevCode = 1 << 20
 func parseAbbrevs(buf []byte, key abbrevKey) ([]*abbrev, error) {
 	c := &cursor{buf: buf}
 	var t []*abbrev
+	// A kernel has 1,682 tables of about a hundred abbreviations: they are
+	// carved from slabs rather than allocated one by one.
+	var slab []abbrev
+	var attrSlab []attrSpec
 	for {
 		code := c.uleb()
 		if c.err != nil {
@@ -401,7 +405,12 @@ func parseAbbrevs(buf []byte, key abbrevKey) ([]*abbrev, error) {
 		if code > maxAbbrevCode {
 			return nil, fmt.Errorf("abbreviation code %d is beyond what this reader indexes", code)
 		}
-		ab := &abbrev{tag: c.uleb(), children: c.u8() != 0}
+		if len(slab) == cap(slab) {
+			slab = make([]abbrev, 0, 64)
+		}
+		slab = append(slab, abbrev{tag: c.uleb(), children: c.u8() != 0})
+		ab := &slab[len(slab)-1]
+		start := len(attrSlab)
 		for {
 			attr, form := c.uleb(), c.uleb()
 			if c.err != nil {
@@ -414,13 +423,15 @@ func parseAbbrevs(buf []byte, key abbrevKey) ([]*abbrev, error) {
 			if form == formImplicitConst {
 				spec.implicit = c.sleb()
 			}
-			ab.attrs = append(ab.attrs, spec)
-			if len(ab.attrs) > 1024 {
+			attrSlab = append(attrSlab, spec)
+			if len(attrSlab)-start > 1024 {
 				return nil, errors.New("abbreviation with more than 1024 attributes")
 			}
 		}
-		ab.fixed = fixedSize(ab.attrs, key)
-		ab.skip, ab.tail = skipSteps(ab.attrs, key)
+		ab.attrs = attrSlab[start:len(attrSlab):len(attrSlab)]
+		if ab.fixed = fixedSize(ab.attrs, key); ab.fixed < 0 {
+			ab.skip, ab.tail = skipSteps(ab.attrs, key)
+		}
 		ab.named = ab.tag == tagSubprogram || ab.tag == tagVariable || ab.tag == tagLabel
 		for uint64(len(t)) <= code {
 			t = append(t, nil)
