@@ -216,9 +216,12 @@ func (d *reader) dies(c *cursor, h header, abbrevs []*abbrev, st *unitState) err
 	for pos < len(buf) {
 		dieOff := h.off + uint64(pos)
 		var code uint64
-		if b := buf[pos]; b < 0x80 { // the common one-byte code
+		if b := buf[pos]; b < 0x80 { // the common one- and two-byte codes
 			code = uint64(b)
 			pos++
+		} else if pos+1 < len(buf) && buf[pos+1] < 0x80 {
+			code = uint64(b&0x7f) | uint64(buf[pos+1])<<7
+			pos += 2
 		} else {
 			c.pos = pos
 			if code = c.uleb(); c.err != nil {
@@ -349,11 +352,14 @@ func (d *reader) childDIE(c *cursor, ab *abbrev, st *unitState, dieOff uint64) e
 	if name.kind == 0 || name.kind == kindNum {
 		return nil
 	}
+	u := &st.u
+	if !u.Asm() && declaration {
+		return nil // a declaration names what another unit defines
+	}
 	s, err := d.resolve(name, st)
 	if err != nil {
 		return d.errorf(dieOff, "%v", err)
 	}
-	u := &st.u
 	switch {
 	case u.Asm() && ab.tag == tagLabel:
 		u.Labels = append(u.Labels, s)
@@ -393,7 +399,7 @@ func parseAbbrevs(buf []byte, key abbrevKey) ([]*abbrev, error) {
 	// A kernel has 1,682 tables of about a hundred abbreviations: they are
 	// carved from slabs rather than allocated one by one.
 	var slab []abbrev
-	var attrSlab []attrSpec
+	attrSlab := make([]attrSpec, 0, min(len(buf)/2, 2048)) // a kernel unit's table has ~1000
 	for {
 		code := c.uleb()
 		if c.err != nil {
