@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 
 	"klpcheck/correlate/dwarfunits"
@@ -111,6 +112,13 @@ func TestSplitDWARF(t *testing.T) {
 			}
 			if got := summary(units); !strings.Contains(got, "asm b.S: asm_entry counter") {
 				t.Errorf("without a.dwo the assembly unit is lost too: %s", got)
+			}
+			// A FIFO in the .dwo's place must not block the reader.
+			if err := syscall.Mkfifo(filepath.Join(dir, "a.dwo"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, err = readUnits(t, r); err == nil || !strings.Contains(err.Error(), "a.dwo") {
+				t.Errorf("with a FIFO for a.dwo: %v", err)
 			}
 		})
 	}
@@ -291,6 +299,9 @@ func TestCorrupt(t *testing.T) {
 		{"unknown compression", zlibObj, func(b []byte) {
 			binary.LittleEndian.PutUint32(b[zOff:], 9) // ch_type
 		}, []string{`".debug_info"`, "unknown compression type 9", "offset " + hex(zOff)}},
+		{"decompression bomb header", zlibObj, func(b []byte) {
+			binary.LittleEndian.PutUint64(b[zOff+8:], 1<<50) // ch_size
+		}, []string{`".debug_info"`, "decompression bomb", "offset " + hex(zOff+24)}},
 		{"corrupt zlib stream", zlibObj, func(b []byte) {
 			for i := zOff + 40; i < zOff+60; i++ {
 				b[i] ^= 0xff

@@ -408,8 +408,10 @@ func parseAbbrevs(buf []byte, key abbrevKey) ([]*abbrev, error) {
 		if code == 0 {
 			return t, nil
 		}
-		if code > maxAbbrevCode {
-			return nil, fmt.Errorf("abbreviation code %d is beyond what this reader indexes", code)
+		// Compilers number abbreviations from 1 up; the table is indexed by
+		// code, so a sparse one (corrupt input) must not make it huge.
+		if code > maxAbbrevCode || code > uint64(len(t))+4096 {
+			return nil, fmt.Errorf("abbreviation code %d: codes this sparse are not supported", code)
 		}
 		if len(slab) == cap(slab) {
 			slab = make([]abbrev, 0, 64)
