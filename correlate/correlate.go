@@ -181,8 +181,8 @@ func status(res *Result) (int, []string) {
 	if hard > 0 {
 		reasons = append(reasons, fmt.Sprintf("%d hard conflict(s): the link fails once suffix reduction is on", hard))
 	}
-	if n := missedConflicts(res); n > 0 {
-		reasons = append(reasons, fmt.Sprintf("provenance incomplete (%s): %d possible conflict(s) may be hard or latent", res.ProvenanceProblems[0], n))
+	if gap := res.ProvenanceGap(); gap != "" {
+		reasons = append(reasons, gap)
 	}
 	if res.Twins != nil && len(res.Twins.Ambiguous) > 0 {
 		reasons = append(reasons, fmt.Sprintf("%d symbol(s) with ambiguous twins", len(res.Twins.Ambiguous)))
@@ -191,6 +191,17 @@ func status(res *Result) (int, []string) {
 		return report.ExitFindings, reasons
 	}
 	return report.ExitClean, []string{}
+}
+
+// ProvenanceGap says, when conflicts may have been missed because the
+// provenance is incomplete, why and how many; "" otherwise. Status is 1
+// when it is not empty, and check is then not ready.
+func (res *Result) ProvenanceGap() string {
+	n := missedConflicts(res)
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("provenance incomplete (%s): %d possible conflict(s) may be hard or latent", res.ProvenanceProblems[0], n)
 }
 
 // missedConflicts is the fail-closed rule: conflict candidates come from

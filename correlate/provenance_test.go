@@ -176,15 +176,26 @@ func plantedWant(t *testing.T, k *testenv.KernelBuild, res *correlate.Result) {
 }
 
 // TestKernelDWARFConflicts runs on the real 6.12 ThinLTO builds: the
-// original vmlinux.o has no conflict, and the planted one exactly the two
-// planted ones, from DWARF alone, uncompressed and after zlib and zstd
-// compression of its debug sections.
+// original and patched builds and the modules have no conflict, and the
+// planted vmlinux and vmlinux.o exactly the two planted ones, from DWARF
+// alone, uncompressed and (vmlinux.o) after zlib and zstd compression of
+// its debug sections.
 func TestKernelDWARFConflicts(t *testing.T) {
 	k := testenv.Kernel(t)
-	orig := analyze(t, filepath.Join(k.Orig, "vmlinux.o"), correlate.Options{})
-	if len(orig.Conflicts) != 0 || !orig.ProvenanceComplete || orig.Status != 0 || orig.Provenance.DWARF == nil || orig.Provenance.DWARF.AsmUnits == 0 {
-		t.Errorf("orig: conflicts %+v, complete %v %q, status %d, dwarf %+v", orig.Conflicts, orig.ProvenanceComplete, orig.ProvenanceProblems, orig.Status, orig.Provenance.DWARF)
+	// The unplanted builds and the real ThinLTO modules: no conflict, all
+	// DWARF read (the modules are relocatable, with relocations too).
+	clean := []string{filepath.Join(k.Orig, "vmlinux.o"), filepath.Join(k.Orig, "vmlinux"), filepath.Join(k.Patched, "vmlinux.o")}
+	mods, _ := filepath.Glob(filepath.Join(k.Orig, "modules", "*.ko"))
+	if len(mods) == 0 {
+		t.Errorf("no modules in %s", k.Orig)
 	}
+	for _, path := range append(clean, mods...) {
+		res := analyze(t, path, correlate.Options{})
+		if len(res.Conflicts) != 0 || !res.ProvenanceComplete || res.Status != 0 || res.Provenance.DWARF == nil || res.Provenance.DWARF.Units == 0 {
+			t.Errorf("%s: conflicts %+v, complete %v %q, status %d, dwarf %+v", path, res.Conflicts, res.ProvenanceComplete, res.ProvenanceProblems, res.Status, res.Provenance.DWARF)
+		}
+	}
+	plantedWant(t, k, analyze(t, filepath.Join(k.Planted, "vmlinux"), correlate.Options{}))
 	planted := filepath.Join(k.Planted, "vmlinux.o")
 	for _, algo := range []string{"", "zlib", "zstd"} {
 		t.Run("planted"+map[bool]string{true: "", false: "/" + algo}[algo == ""], func(t *testing.T) {

@@ -5,8 +5,15 @@
 # joined with ld.lld-22 -r the way vmlinux.o is made. Prints median wall
 # time, CPU time and peak RSS of each command and the ratios to llvm-nm.
 #
-# Goals (issue 4): census <= 0.2x llvm-nm, peak RSS <= 250 MB, twins of two
-# such files no slower than one llvm-nm run.
+# Then, when the real kernel fixtures are built (go tool task kernel), the
+# same on the real 6.12 ThinLTO vmlinux.o of the planted build: full
+# correlate (census + DWARF provenance of 1,682 units + conflicts), the same
+# after llvm-objcopy-22 --compress-debug-sections=zstd, and the twins of the
+# orig and patched vmlinux.o.
+#
+# Goals (issue 8): real vmlinux.o correlate <= 1x the llvm-nm pipeline, twins
+# of orig/patched <= 2x one llvm-nm run; synthetic census <= 0.05x llvm-nm and
+# <= 60 MB peak RSS.
 #
 #   scripts/bench-correlate.sh            # 5 runs of each, interleaved
 #   RUNS=9 scripts/bench-correlate.sh
@@ -15,7 +22,7 @@ cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
 runs=${RUNS:-5}
 
-for tool in llvm-nm-22 clang-22 ld.lld-22 go; do
+for tool in llvm-nm-22 llvm-objcopy-22 clang-22 ld.lld-22 go; do
 	command -v "$tool" >/dev/null || { echo "bench-correlate: $tool not on PATH (bash .ci/run installs it)" >&2; exit 2; }
 done
 
@@ -58,23 +65,54 @@ echo "both count $nm_count .llvm. symbols ($funcs functions, $data data)"
 echo
 
 median() { sort -n -k"$2" "$work/$1" | awk -v col="$2" '{v[NR] = $col} END {print v[int((NR + 1) / 2)]}'; }
-nm_wall=$(median nm 1)
-nm_cpu=$(median nm 2)
-printf '%-62s %8s %8s %8s %9s\n' "command (median of $runs)" "wall s" "cpu s" "RSS MB" "wall/nm"
-for row in "nm|llvm-nm-22 --defined-only FILE | grep -c '\\.llvm\\.'" \
+
+# table BASE ROWS...: one line per "name|label", wall/nm and cpu/nm against BASE.
+table() {
+	local base=$1
+	shift
+	local base_wall base_cpu
+	base_wall=$(median "$base" 1)
+	base_cpu=$(median "$base" 2)
+	printf '%-64s %8s %8s %8s %8s %8s\n' "command (median of $runs)" "wall s" "cpu s" "RSS MB" "wall/nm" "cpu/nm"
+	for row in "$@"; do
+		local name=${row%%|*} label=${row#*|} wall cpu kib
+		wall=$(median "$name" 1)
+		cpu=$(median "$name" 2)
+		kib=$(median "$name" 3)
+		printf '%-64s %8.3f %8.3f %8.0f %8.2f %8.2f\n' "$label" "$wall" "$cpu" "$((kib / 1024))" \
+			"$(awk -v a="$wall" -v b="$base_wall" 'BEGIN {print a / b}')" "$(awk -v a="$cpu" -v b="$base_cpu" 'BEGIN {print (b > 0 ? a / b : 0)}')"
+	done
+}
+
+table nm "nm|llvm-nm-22 --defined-only FILE | grep -c '\\.llvm\\.'" \
 	"census|klpcheck correlate FILE" \
 	"json|klpcheck correlate --format json FILE" \
-	"twins|klpcheck correlate --against ORIG FILE (twins, json)"; do
-	name=${row%%|*}
-	label=${row#*|}
-	wall=$(median "$name" 1)
-	cpu=$(median "$name" 2)
-	kib=$(median "$name" 3)
-	printf '%-62s %8.3f %8.3f %8.0f %9.2f\n' "$label" "$wall" "$cpu" "$((kib / 1024))" "$(awk -v a="$wall" -v b="$nm_wall" 'BEGIN {print a / b}')"
-done
+	"twins|klpcheck correlate --against ORIG FILE (twins, json)"
 echo
-echo "cpu/nm: census $(awk -v a="$(median census 2)" -v b="$nm_cpu" 'BEGIN {printf "%.2f", a / b}'), twins $(awk -v a="$(median twins 2)" -v b="$nm_cpu" 'BEGIN {printf "%.2f", a / b}')"
-echo
+
+cache=${KLPCHECK_KERNEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/klpcheck/kernel}/linux-6.12-thin
+if [ -f "$cache/planted/vmlinux.o" ]; then
+	real=$cache/planted/vmlinux.o
+	llvm-objcopy-22 --compress-debug-sections=zstd "$real" "$work/vmlinux.o.zstd"
+	echo "real kernel: $real, $(du -m "$real" | cut -f1) MB ($(llvm-nm-22 "$real" | wc -l) symbols); $runs runs each, interleaved"
+	for ((i = 0; i < runs; i++)); do
+		measure knm sh -c "llvm-nm-22 --defined-only '$real' | grep -c '\\.llvm\\.'"
+		measure kcorr "$work/klpcheck" correlate --format json "$real"
+		measure kzstd "$work/klpcheck" correlate --format json "$work/vmlinux.o.zstd"
+		measure ktwins "$work/klpcheck" correlate --format json --against "$cache/orig/vmlinux.o" "$cache/patched/vmlinux.o"
+	done
+	grep -q '"class": "hard"' "$work/kcorr.out" || { echo "bench-correlate: no hard conflict found in $real" >&2; exit 1; }
+	cmp -s <(grep -v '"file":' "$work/kcorr.out") <(grep -v '"file":' "$work/kzstd.out") || { echo "bench-correlate: zstd copy gives another result" >&2; exit 1; }
+	table knm "knm|llvm-nm-22 --defined-only vmlinux.o | grep -c '\\.llvm\\.'" \
+		"kcorr|klpcheck correlate vmlinux.o (census+DWARF+conflicts)" \
+		"kzstd|klpcheck correlate vmlinux.o, debug sections zstd" \
+		"ktwins|klpcheck correlate --against orig patched (twins)"
+	echo
+else
+	echo "real kernel fixtures not built ($cache): go tool task kernel"
+	echo
+fi
+
 echo "in-process (go test -bench, same files):"
-KLPCHECK_BENCH_DIR="$work" go test -run '^$' -bench 'Census$|CensusJSON|Twins|ReadSymbols|DebugELFSymbols' -benchtime "${runs}x" -benchmem ./correlate/ |
+KLPCHECK_BENCH_DIR="$work" go test -run '^$' -bench 'Census$|CensusJSON|Twins$|ReadSymbols|DebugELFSymbols|Kernel' -benchtime "${runs}x" -benchmem ./correlate/ |
 	grep -E '^Benchmark'

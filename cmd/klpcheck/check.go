@@ -615,6 +615,10 @@ func decide(rep *checkReport, linkerChoice string) {
 			problems = append(problems, fmt.Sprintf("%s (%s): the link fails once the flags are on", plural(hard, "hard asm/C conflict"), strings.Join(names, ", ")))
 			next("Rename each conflicting assembly global or C static (the fix lines above name both definitions).")
 		}
+		if gap := cr.ProvenanceGap(); gap != "" {
+			problems = append(problems, gap)
+			next("Give correlate complete evidence: the build's objects (--build) or intact debug info; the problems above name the file and section.")
+		}
 		if b := cr.Budget; b != nil && b.Exceeded {
 			problems = append(problems, fmt.Sprintf("%d suffixed symbols exceed the budget of %d: the flags are not in effect", b.Count, b.Max))
 			next("Rebuild with a linker that accepts the flags, then check the count again.")

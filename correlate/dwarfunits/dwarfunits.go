@@ -125,8 +125,8 @@ var ErrNoDWARF = errors.New("no DWARF debug information (.debug_info)")
 const maxUnitBytes = 512 << 20
 
 // Read walks every compile unit of f. With a nil error every unit was
-// read; otherwise the error is ErrNoDWARF (an *elfsym.Error-free sentinel),
-// or a *Problems and the units are those that could be read.
+// read; otherwise the error is ErrNoDWARF (the file has none), or a
+// *Problems, and the units returned are those that could be read.
 func Read(f *elfsym.File) ([]Unit, error) {
 	var infos []*elfsym.Section
 	for i := range f.Sections {

@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 
 	"klpcheck/correlate/dwarfunits"
@@ -111,6 +113,13 @@ func TestSplitDWARF(t *testing.T) {
 			if got := summary(units); !strings.Contains(got, "asm b.S: asm_entry counter") {
 				t.Errorf("without a.dwo the assembly unit is lost too: %s", got)
 			}
+			// A FIFO in the .dwo's place must not block the reader.
+			if err := syscall.Mkfifo(filepath.Join(dir, "a.dwo"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, err = readUnits(t, r); err == nil || !strings.Contains(err.Error(), "a.dwo") {
+				t.Errorf("with a FIFO for a.dwo: %v", err)
+			}
 		})
 	}
 }
@@ -181,17 +190,23 @@ func compressed(t testing.TB, path, algo string) string {
 }
 
 // TestCompressed: the units of a zlib- or zstd-compressed copy equal those
-// of the original, for the ld -r fixture and a final link.
+// of the original, for the ld -r fixture and a final link, and for the
+// relocatable assembly fixture of every target (Elf32_Chdr for i386 and
+// ppc, big-endian headers for s390x and ppc, REL relocations on i386).
 func TestCompressed(t *testing.T) {
 	set := fixturetest.Get(t)
 	orig := set.Variants["orig"]
-	for _, path := range []string{orig.VmlinuxO, orig.Vmlinux} {
+	paths := []string{orig.VmlinuxO, orig.Vmlinux}
+	for _, a := range set.Arches {
+		paths = append(paths, a.Relocatable)
+	}
+	for _, path := range paths {
 		want, err := readUnits(t, path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, algo := range []string{"zlib", "zstd"} {
-			t.Run(filepath.Base(path)+"/"+algo, func(t *testing.T) {
+			t.Run(filepath.Base(filepath.Dir(path))+"/"+filepath.Base(path)+"/"+algo, func(t *testing.T) {
 				got, err := readUnits(t, compressed(t, path, algo))
 				if err != nil {
 					t.Fatal(err)
@@ -284,6 +299,9 @@ func TestCorrupt(t *testing.T) {
 		{"unknown compression", zlibObj, func(b []byte) {
 			binary.LittleEndian.PutUint32(b[zOff:], 9) // ch_type
 		}, []string{`".debug_info"`, "unknown compression type 9", "offset " + hex(zOff)}},
+		{"decompression bomb header", zlibObj, func(b []byte) {
+			binary.LittleEndian.PutUint64(b[zOff+8:], 1<<50) // ch_size
+		}, []string{`".debug_info"`, "decompression bomb", "offset " + hex(zOff+24)}},
 		{"corrupt zlib stream", zlibObj, func(b []byte) {
 			for i := zOff + 40; i < zOff+60; i++ {
 				b[i] ^= 0xff
@@ -317,3 +335,55 @@ func TestCorrupt(t *testing.T) {
 }
 
 func hex(v uint64) string { return fmt.Sprintf("%#x", v) }
+
+// TestKernelAsmUnitNames: on the real vmlinux.o, every assembly unit is
+// named by the .S file most of its labels were declared in, as
+// llvm-dwarfdump-22 shows each label's DW_AT_decl_file (entry_64.S's unit
+// is itself named after a header it includes, idtentry.h).
+func TestKernelAsmUnitNames(t *testing.T) {
+	k := testenv.Kernel(t)
+	tool := testenv.Tool(t, "llvm-dwarfdump-22")
+	path := filepath.Join(k.Planted, "vmlinux.o")
+	units, err := readUnits(t, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	declFile := regexp.MustCompile(`DW_AT_decl_file\s+\("([^"]+)"\)`)
+	asm, entry := 0, false
+	for _, u := range units {
+		if !u.Asm() {
+			continue
+		}
+		asm++
+		entry = entry || strings.HasSuffix(u.Name, k.PlantedAsm)
+		if !strings.HasSuffix(u.Name, ".S") {
+			t.Errorf("assembly unit at %#x named %q", u.Offset, u.Name)
+		}
+		// llvm-dwarfdump takes seconds per unit on this file: the first
+		// five (head_64.S, named verify_cpu.S, among them) and entry_64.S.
+		if asm > 5 && !strings.HasSuffix(u.Name, k.PlantedAsm) {
+			continue
+		}
+		// The unit DIE follows the 12-byte DWARF 5 unit header.
+		out, err := exec.Command(tool, fmt.Sprintf("--debug-info=%#x", u.Offset+12), "-c", path).Output()
+		if err != nil {
+			t.Fatalf("llvm-dwarfdump-22: %v", err)
+		}
+		count := map[string]int{}
+		want := ""
+		for _, m := range declFile.FindAllStringSubmatch(string(out), -1) {
+			if f := m[1]; strings.HasSuffix(f, ".S") {
+				count[f]++
+				if count[f] > count[want] || count[f] == count[want] && f < want {
+					want = f
+				}
+			}
+		}
+		if want != "" && u.Name != want {
+			t.Errorf("unit at %#x named %q, its labels are declared in %q", u.Offset, u.Name, want)
+		}
+	}
+	if asm < 10 || !entry {
+		t.Errorf("%d assembly units, %s among them: %v", asm, k.PlantedAsm, entry)
+	}
+}

@@ -21,6 +21,7 @@ type reader struct {
 	probs      *Problems
 	abbrevs    map[abbrevKey][]*abbrev
 	dwoSeen    map[string]bool
+	lines      *lineCache
 }
 
 type abbrevKey struct {
@@ -33,7 +34,7 @@ type abbrevKey struct {
 // load reads the sections every unit refers to. A missing string section
 // is not an error until a unit needs it.
 func load(f *elfsym.File, suffix string) (*reader, error) {
-	d := &reader{f: f, suffix: suffix, abbrevs: map[abbrevKey][]*abbrev{}, dwoSeen: map[string]bool{}}
+	d := &reader{f: f, suffix: suffix, abbrevs: map[abbrevKey][]*abbrev{}, dwoSeen: map[string]bool{}, lines: &lineCache{}}
 	abbrevSec := f.SectionByName(".debug_abbrev" + suffix)
 	if abbrevSec == nil {
 		return nil, &Error{Path: f.Path, Offset: -1, Msg: ".debug_info" + suffix + " without .debug_abbrev" + suffix}

@@ -24,7 +24,11 @@ func (d *reader) completeSkeleton(h header, st *unitState) error {
 	st.u.DWO = paths[0]
 	var open error
 	for _, p := range paths {
-		if _, err := os.Stat(p); err != nil {
+		fi, err := os.Stat(p)
+		if err == nil && !fi.Mode().IsRegular() {
+			err = &os.PathError{Op: "open", Path: p, Err: os.ErrInvalid} // a FIFO or device would block or never end
+		}
+		if err != nil {
 			if open == nil {
 				open = err
 			}

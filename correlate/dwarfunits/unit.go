@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 type attrSpec struct {
@@ -146,6 +147,11 @@ type unitState struct {
 	version        uint16
 	dwoID          uint64
 	hasDWOID       bool
+	big            bool
+	addrSize       int
+	stmtList       uint64
+	haveStmtList   bool
+	declFiles      []uint64 // DW_AT_decl_file of an assembly unit's labels
 }
 
 // unit reads the unit at off of a relocated .debug_info section. It
@@ -163,7 +169,8 @@ func (d *reader) unit(buf []byte, off uint64) (*Unit, uint64, error) {
 	if err != nil {
 		return nil, h.end, d.errorf(off, "%v", err)
 	}
-	st := &unitState{u: Unit{Offset: int64(off)}, skeleton: h.unitType == utSkeleton, offSize: h.offSize, version: h.version, dwoID: h.dwoID, hasDWOID: h.hasDWOID}
+	st := &unitState{u: Unit{Offset: int64(off)}, skeleton: h.unitType == utSkeleton, offSize: h.offSize, version: h.version, dwoID: h.dwoID, hasDWOID: h.hasDWOID,
+		big: d.f.ByteOrder == binary.BigEndian, addrSize: h.addrSize}
 	if d.suffix != "" {
 		// A split unit has no DW_AT_str_offsets_base: its strings start
 		// after the section's header (none before DWARF 5).
@@ -188,6 +195,13 @@ func (d *reader) unit(buf []byte, off uint64) (*Unit, uint64, error) {
 		}
 		st.u.Name = s
 	}
+	if st.u.Asm() {
+		// Keep DW_AT_name when it is the same file (the line table may
+		// spell it with its directory).
+		if n := d.asmName(st); n != "" && n != st.u.Name && !strings.HasSuffix(n, "/"+st.u.Name) {
+			st.u.Name = n
+		}
+	}
 	st.u.dwoID = st.dwoID
 	return &st.u, h.end, nil
 }
@@ -202,9 +216,12 @@ func (d *reader) dies(c *cursor, h header, abbrevs []*abbrev, st *unitState) err
 	for pos < len(buf) {
 		dieOff := h.off + uint64(pos)
 		var code uint64
-		if b := buf[pos]; b < 0x80 { // the common one-byte code
+		if b := buf[pos]; b < 0x80 { // the common one- and two-byte codes
 			code = uint64(b)
 			pos++
+		} else if pos+1 < len(buf) && buf[pos+1] < 0x80 {
+			code = uint64(b&0x7f) | uint64(buf[pos+1])<<7
+			pos += 2
 		} else {
 			c.pos = pos
 			if code = c.uleb(); c.err != nil {
@@ -302,6 +319,8 @@ func (d *reader) unitDIE(c *cursor, ab *abbrev, st *unitState, dieOff uint64) er
 			st.strOffsetsBase, st.haveBase = v.num, true
 		case atGNUDWOID:
 			st.dwoID, st.hasDWOID = v.num, true
+		case atStmtList:
+			st.stmtList, st.haveStmtList = v.num, true
 		case atDWOName, atGNUDWOName:
 			st.dwoName = v
 			st.skeleton = true
@@ -313,12 +332,15 @@ func (d *reader) unitDIE(c *cursor, ab *abbrev, st *unitState, dieOff uint64) er
 func (d *reader) childDIE(c *cursor, ab *abbrev, st *unitState, dieOff uint64) error {
 	var name value
 	var external, declaration bool
+	var declFile uint64
 	for _, a := range ab.attrs {
 		v, err := c.attr(a)
 		if err != nil {
 			return d.errorf(dieOff, "%v", err)
 		}
 		switch a.attr {
+		case atDeclFile:
+			declFile = v.num
 		case atName:
 			name = v
 		case atExternal:
@@ -330,14 +352,18 @@ func (d *reader) childDIE(c *cursor, ab *abbrev, st *unitState, dieOff uint64) e
 	if name.kind == 0 || name.kind == kindNum {
 		return nil
 	}
+	u := &st.u
+	if !u.Asm() && declaration {
+		return nil // a declaration names what another unit defines
+	}
 	s, err := d.resolve(name, st)
 	if err != nil {
 		return d.errorf(dieOff, "%v", err)
 	}
-	u := &st.u
 	switch {
 	case u.Asm() && ab.tag == tagLabel:
 		u.Labels = append(u.Labels, s)
+		st.declFiles = append(st.declFiles, declFile)
 	case !u.Asm() && ab.tag != tagLabel && !declaration && s != "":
 		if external {
 			u.Externals = append(u.Externals, s)
@@ -370,6 +396,10 @@ const maxAbbrevCode = 1 << 20
 func parseAbbrevs(buf []byte, key abbrevKey) ([]*abbrev, error) {
 	c := &cursor{buf: buf}
 	var t []*abbrev
+	// A kernel has 1,682 tables of about a hundred abbreviations: they are
+	// carved from slabs rather than allocated one by one.
+	var slab []abbrev
+	attrSlab := make([]attrSpec, 0, min(len(buf)/2, 2048)) // a kernel unit's table has ~1000
 	for {
 		code := c.uleb()
 		if c.err != nil {
@@ -378,10 +408,17 @@ func parseAbbrevs(buf []byte, key abbrevKey) ([]*abbrev, error) {
 		if code == 0 {
 			return t, nil
 		}
-		if code > maxAbbrevCode {
-			return nil, fmt.Errorf("abbreviation code %d is beyond what this reader indexes", code)
+		// Compilers number abbreviations from 1 up; the table is indexed by
+		// code, so a sparse one (corrupt input) must not make it huge.
+		if code > maxAbbrevCode || code > uint64(len(t))+4096 {
+			return nil, fmt.Errorf("abbreviation code %d: codes this sparse are not supported", code)
 		}
-		ab := &abbrev{tag: c.uleb(), children: c.u8() != 0}
+		if len(slab) == cap(slab) {
+			slab = make([]abbrev, 0, 64)
+		}
+		slab = append(slab, abbrev{tag: c.uleb(), children: c.u8() != 0})
+		ab := &slab[len(slab)-1]
+		start := len(attrSlab)
 		for {
 			attr, form := c.uleb(), c.uleb()
 			if c.err != nil {
@@ -394,13 +431,15 @@ func parseAbbrevs(buf []byte, key abbrevKey) ([]*abbrev, error) {
 			if form == formImplicitConst {
 				spec.implicit = c.sleb()
 			}
-			ab.attrs = append(ab.attrs, spec)
-			if len(ab.attrs) > 1024 {
+			attrSlab = append(attrSlab, spec)
+			if len(attrSlab)-start > 1024 {
 				return nil, errors.New("abbreviation with more than 1024 attributes")
 			}
 		}
-		ab.fixed = fixedSize(ab.attrs, key)
-		ab.skip, ab.tail = skipSteps(ab.attrs, key)
+		ab.attrs = attrSlab[start:len(attrSlab):len(attrSlab)]
+		if ab.fixed = fixedSize(ab.attrs, key); ab.fixed < 0 {
+			ab.skip, ab.tail = skipSteps(ab.attrs, key)
+		}
 		ab.named = ab.tag == tagSubprogram || ab.tag == tagVariable || ab.tag == tagLabel
 		for uint64(len(t)) <= code {
 			t = append(t, nil)

@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Machines whose absolute data relocations RelocCursor applies.
+// Machines whose absolute data relocations ApplyRelocations applies.
 const (
 	EMPPC       = 20
 	EMPPC64     = 21

@@ -21,6 +21,11 @@ const (
 	CompressZstd = 2
 )
 
+// maxExpansion bounds the ratio a section may claim beyond 64 MiB: the
+// real vmlinux.o's zeroed (RELA) .debug_str_offsets compresses 1075x with
+// zstd; a header claiming far more is corrupt or a bomb.
+const maxExpansion = 100000
+
 // initialExpansion is the first guess at how much a section grows when
 // decompressed (DWARF text compresses 3-10x).
 const initialExpansion = 16
@@ -102,9 +107,12 @@ func (f *File) inflate(s *Section, body []byte, size uint64, at int64, dec func(
 	// relocatable section compresses a thousandfold, a corrupt header may
 	// claim anything. Start from a plausible size and grow, never past
 	// what the header says plus one byte (to see a stream that runs over).
+	if limit := max(64<<20, uint64(len(body))*maxExpansion); size > limit {
+		return nil, f.errorf(at, "section %q claims %d uncompressed bytes from %d compressed, more than %d: corrupt header or a decompression bomb", s.Name, size, len(body), limit)
+	}
 	var out bytes.Buffer
 	out.Grow(int(min(size, uint64(len(body))*initialExpansion+4096)))
-	n, err := out.ReadFrom(io.LimitReader(r, int64(min(size, 1<<40))+1))
+	n, err := out.ReadFrom(io.LimitReader(r, int64(size)+1))
 	switch {
 	case err != nil:
 		return nil, f.errorf(at, "section %q: decompressed %d of the %d bytes its header promises: %v", s.Name, n, size, err)
