@@ -623,16 +623,6 @@ func decide(rep *checkReport, linkerChoice string) {
 			problems = append(problems, fmt.Sprintf("%d suffixed symbols exceed the budget of %d: the flags are not in effect", b.Count, b.Max))
 			next("Rebuild with a linker that accepts the flags, then check the count again.")
 		}
-		if !cr.ProvenanceComplete {
-			// Fail closed: a conflict the evidence could not show is not
-			// the absence of one.
-			why := "unknown"
-			if len(cr.ProvenanceProblems) > 0 {
-				why = cr.ProvenanceProblems[0]
-			}
-			problems = append(problems, "provenance incomplete, so asm/C conflicts may be missed: "+why)
-			next("Make the build's debug info and objects readable (klpcheck correlate --build OBJDIR vmlinux.o names each problem), then check again.")
-		}
 		if t := cr.Twins; t != nil && len(t.Ambiguous) > 0 {
 			problems = append(problems, fmt.Sprintf("%s against %s", plural(len(t.Ambiguous), "ambiguous twin"), rep.Orig))
 			next("Make the ambiguous names unique before building a live patch (klp-diff refuses to guess).")
