@@ -1,7 +1,10 @@
 package main
 
 import (
+	"debug/elf"
+	"encoding/binary"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -109,5 +112,50 @@ func TestCheckRealKernelTwins(t *testing.T) {
 	}
 	if b := doc.area(t, "build"); strings.Contains(b.Text, "ambiguous") {
 		t.Errorf("build area reports ambiguity for a one-file change: %s", b.Text)
+	}
+}
+
+// TestCheckRealKernelFailClosed: the planted vmlinux.o with a corrupt
+// .rela.debug_info, in a build directory without objects, leaves DWARF as
+// the only evidence; check must then say not ready and why, never ready.
+func TestCheckRealKernelFailClosed(t *testing.T) {
+	k := testenv.Kernel(t)
+	testenv.Tool(t, "ld.lld-22")
+	build := t.TempDir()
+	data, err := os.ReadFile(filepath.Join(k.Planted, "vmlinux.o"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := elf.Open(filepath.Join(k.Planted, "vmlinux.o"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rela := f.Section(".rela.debug_info")
+	f.Close()
+	if rela == nil {
+		t.Fatal("planted vmlinux.o has no .rela.debug_info")
+	}
+	binary.LittleEndian.PutUint64(data[rela.Offset+1000*24:], 1<<40) // r_offset of relocation 1000
+	config, err := os.ReadFile(filepath.Join(k.Build, ".config"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range map[string][]byte{"vmlinux.o": data, ".config": config} {
+		if err := os.WriteFile(filepath.Join(build, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inDir(t, t.TempDir())
+	code, out, errb := klp(t, "check", "--build", build, "--tree", k.Src, "--ld", "ld.lld-22", "--format", "json")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, errb)
+	}
+	var doc checkDoc
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	b := doc.area(t, "build")
+	if doc.Verdict != "not ready" || b.Status != areaFail || !strings.Contains(b.Text, "provenance incomplete") || !strings.Contains(b.Text, ".rela.debug_info") {
+		t.Errorf("verdict %q, build area %+v: want not ready naming the incomplete provenance and .rela.debug_info", doc.Verdict, b)
 	}
 }
