@@ -50,6 +50,27 @@ type Result struct {
 	ConfigsEvaluated int       `json:"configs_evaluated"`
 	// Configurations names the configurations evaluated, in matrix order.
 	Configurations []string `json:"configurations"`
+	// Patches says, for each --patch mail in order, where its hunks
+	// applied.
+	Patches []PatchReport `json:"patches"`
+}
+
+// PatchReport is one mail of a --patch file and what became of its hunks.
+type PatchReport struct {
+	Patch   string       `json:"patch"`
+	Subject string       `json:"subject"`
+	Hunks   []HunkReport `json:"hunks"`
+}
+
+// HunkReport is one hunk: where it applied (Line, and Offset from the line
+// its header names), or why it did not.
+type HunkReport struct {
+	Hunk    int    `json:"hunk"`
+	File    string `json:"file"`
+	Applied bool   `json:"applied"`
+	Line    int    `json:"line"`
+	Offset  int    `json:"offset"`
+	Reason  string `json:"reason,omitempty"`
 }
 
 // Finding is one problem.
@@ -59,7 +80,11 @@ type Finding struct {
 	File     string `json:"file"`
 	Line     int    `json:"line"`
 	Column   int    `json:"column"`
-	Message  string `json:"message"`
+	// Path is File as the user gave it: for a file of a tree, the tree's
+	// path joined with File, so that an editor opens it from the
+	// current directory. Text and SARIF name files by Path.
+	Path    string `json:"path"`
+	Message string `json:"message"`
 	// Configs are the configurations the finding holds for, such as
 	// "THIN with LLVM 22.1"; empty for findings about the text itself.
 	Configs []string `json:"configs"`
@@ -114,7 +139,7 @@ func (s *session) allStop() error {
 // gave it: the tree directory joined with the file's path in the tree, so
 // that an editor opens it from the current directory.
 func (s *session) userPath(name string) string {
-	if s.tree.root == "" {
+	if s.tree.root == "" || filepath.IsAbs(name) {
 		return name
 	}
 	for rel := range s.tree.docs {
@@ -122,7 +147,7 @@ func (s *session) userPath(name string) string {
 			return filepath.Join(s.tree.root, filepath.FromSlash(rel))
 		}
 	}
-	return name
+	return filepath.Join(s.tree.root, filepath.FromSlash(name))
 }
 
 // session is everything between reading the input and running the rules.
@@ -132,6 +157,7 @@ type session struct {
 	kfiles    []*kconfig.File
 	fragments []*fragment
 	patchFind []Finding // hunks that did not apply
+	patches   []PatchReport
 	modes     []model.Mode
 	configs   []*rules.Evaluated
 }
@@ -247,8 +273,18 @@ func (s *session) apply(p *patch.Patch) {
 	t := s.tree
 	kept := *p
 	kept.Files = nil
+	rep := PatchReport{Patch: p.Name(), Subject: p.Subject, Hunks: []HunkReport{}}
+	at := map[*patch.Hunk]*HunkReport{}
 	for _, f := range p.Files {
-		if !relevant(f.Path()) {
+		skip := !relevant(f.Path())
+		for _, h := range f.Hunks {
+			r := HunkReport{Hunk: h.Index, File: s.userPath(t.name(f.Path()))}
+			if skip {
+				r.Reason = "klpcheck lint does not read this file"
+			}
+			rep.Hunks = append(rep.Hunks, r)
+		}
+		if skip {
 			continue
 		}
 		if f.OldPath != "/dev/null" {
@@ -256,10 +292,35 @@ func (s *session) apply(p *patch.Patch) {
 		}
 		kept.Files = append(kept.Files, f)
 	}
-	for _, fl := range patch.Apply(t.docs, &kept) {
+	for i := range rep.Hunks {
+		at[hunkAt(p, rep.Hunks[i].Hunk)] = &rep.Hunks[i]
+	}
+	placed, failed := patch.ApplyReport(t.docs, &kept)
+	for _, pl := range placed {
+		if r := at[pl.Hunk]; r != nil {
+			r.Applied, r.Line, r.Offset = true, pl.Line, pl.Offset
+		}
+	}
+	for _, fl := range failed {
 		fl.Patch = p
+		if r := at[fl.Hunk]; r != nil {
+			r.Reason = fl.Reason
+		}
 		s.fail(fl)
 	}
+	s.patches = append(s.patches, rep)
+}
+
+// hunkAt finds hunk number index of p.
+func hunkAt(p *patch.Patch, index int) *patch.Hunk {
+	for _, f := range p.Files {
+		for _, h := range f.Hunks {
+			if h.Index == index {
+				return h
+			}
+		}
+	}
+	return nil
 }
 
 // fail records a hunk that did not apply and parses its added lines.
@@ -274,6 +335,7 @@ func (s *session) fail(fl patch.Failure) {
 		Column:   1,
 		Message: fmt.Sprintf("hunk %d (%s %s) does not apply: %s; its added lines are linted on their own",
 			hunk, fl.File.Path(), strings.TrimSpace(fl.Hunk.Header), fl.Reason),
+		Path:         fl.Patch.Source,
 		Configs:      []string{},
 		Patch:        &name,
 		Hunk:         &hunk,
@@ -568,7 +630,10 @@ func kconfigTaint(kev *kconfig.Evaluator, name string) *eval.Gate {
 
 // lint runs the rules and turns their diagnostics into findings.
 func (s *session) lint() *Result {
-	res := &Result{ConfigsEvaluated: len(s.configs), Findings: []Finding{}, Configurations: []string{}}
+	res := &Result{ConfigsEvaluated: len(s.configs), Findings: []Finding{}, Configurations: []string{}, Patches: s.patches}
+	if res.Patches == nil {
+		res.Patches = []PatchReport{}
+	}
 	for _, c := range s.configs {
 		res.Configurations = append(res.Configurations, c.Config.String())
 	}
@@ -589,6 +654,9 @@ func (s *session) lint() *Result {
 		for _, d := range fp.Run(all) {
 			res.Findings = append(res.Findings, s.finding(fp, d, fr))
 		}
+	}
+	for i := range res.Findings {
+		res.Findings[i].Path = s.userPath(res.Findings[i].File)
 	}
 	res.Findings = append(res.Findings, s.patchFind...)
 	res.Findings = dedupe(res.Findings)

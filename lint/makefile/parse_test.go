@@ -262,6 +262,12 @@ func FuzzParse(f *testing.F) {
 		"A := a\\\\\\\nb\r\n",
 		"$(",
 		"ifeq \"a\" 'b'\nendif",
+		// Continuation lines: blanks before the backslash, lines of
+		// blanks only, backslash runs, a CR, a backslash at the end.
+		"A := a  \\\n   \\\n\t b \\\\\\\n c\n",
+		"X = \\\n\\\n\\\n",
+		"B := x \t\\\r\n  y\\",
+		"\\\n",
 	} {
 		f.Add([]byte(s))
 	}
