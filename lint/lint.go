@@ -160,6 +160,7 @@ type session struct {
 	patches   []PatchReport
 	modes     []model.Mode
 	configs   []*rules.Evaluated
+	track     map[makefile.Node]bool // the statements whose reach the rules need
 }
 
 // fragment is the added lines of a hunk that did not apply.
@@ -209,6 +210,7 @@ func prepare(opts Options) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.track = rules.ReachWanted(s.makefile)
 	// Configurations are independent: evaluate them in parallel. The
 	// parsed files are only read.
 	matrix := model.Matrix(s.modes, toolchains)
@@ -588,6 +590,7 @@ func (s *session) evaluate(c model.Config, helpers map[string]bool, cancel *atom
 		Toolchain: c.Toolchain,
 		Helpers:   helpers,
 		Cancel:    cancel,
+		Track:     s.track,
 	}
 	res, err := eval.Run(s.makefile, cfg)
 	if err != nil {
@@ -601,6 +604,10 @@ func (s *session) evaluate(c model.Config, helpers map[string]bool, cancel *atom
 		}
 		out.Values[name] = v
 	}
+	// The rules need only the values above and the result's record of
+	// what was reached: the variables go, so that the matrix does not
+	// keep one copy of every variable per configuration.
+	res.Release()
 	return out, nil
 }
 

@@ -49,6 +49,11 @@ type Config struct {
 	// A name not in the set is expanded like any variable.
 	Helpers map[string]bool
 	Limits  Limits
+	// Track, when set, names the statements whose Reach is recorded in
+	// Result.Reached; nil records every statement. A large makefile
+	// evaluated in many configurations would otherwise keep a map entry
+	// per statement and configuration.
+	Track map[makefile.Node]bool
 	// Cancel, when set by another goroutine, ends the evaluation early
 	// with a LimitError (the caller has already given up on it).
 	Cancel *atomic.Bool
@@ -117,8 +122,19 @@ type Result struct {
 // Value expands variable name as a recipe would after all makefiles were
 // read.
 func (r *Result) Value(name string) (v Value, err error) {
+	if r.ev == nil {
+		return nil, &LimitError{Msg: "the evaluation's variables were released"}
+	}
 	defer r.ev.recoverLimit(&err)
 	return r.ev.varValue(name, makefile.Pos{}, &Info{}), nil
+}
+
+// Release drops the variables: Value and Defined cannot be used after
+// it, the other fields stay. A caller that has taken the values it needs
+// frees the evaluation's memory this way.
+func (r *Result) Release() {
+	r.vars = nil
+	r.ev = nil
 }
 
 // Defined reports whether name is defined after reading.
@@ -262,8 +278,11 @@ func Run(f *makefile.File, cfg Config) (res *Result, err error) {
 		cfg.Limits = DefaultLimits
 	}
 	ev := &evaluator{
-		cfg:       cfg,
-		vars:      map[string]*variable{},
+		cfg: cfg,
+		// Sized for a variable per top-level statement: growing the map
+		// one rehash at a time costs more than the evaluation itself on
+		// a makefile of many assignments.
+		vars:      make(map[string]*variable, len(cfg.Vars)+len(f.Nodes)),
 		expanding: map[string]bool{},
 		mergeMemo: map[[2]*Info]*Info{},
 		certMemo:  map[*Info]*Info{},
@@ -346,6 +365,9 @@ func (ev *evaluator) context(pos makefile.Pos, name string) *Info {
 }
 
 func (ev *evaluator) reach(n makefile.Node) {
+	if ev.cfg.Track != nil && !ev.cfg.Track[n] {
+		return
+	}
 	r := Reached
 	if ev.maybe > 0 {
 		r = MaybeReached
