@@ -189,7 +189,7 @@ func prepare(opts Options) (*session, error) {
 	if mkDoc == nil {
 		return nil, &InputError{File: t.name(pathMakefile), Err: errors.New("a patch deleted the Makefile")}
 	}
-	s.makefile, err = makefile.Parse(t.name(pathMakefile), []byte(mkDoc.Text()), 0)
+	s.makefile, err = makefile.ParseString(t.name(pathMakefile), mkDoc.Text(), 0)
 	if err != nil {
 		return nil, limitError(err)
 	}

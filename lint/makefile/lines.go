@@ -14,9 +14,9 @@ type rawLine struct {
 
 // readLines splits src into logical lines. It is linear in len(src) and
 // copies only lines that carry a CR before their newline.
-func readLines(src []byte) []rawLine {
-	s := string(src)
+func readLines(s string) []rawLine {
 	var out []rawLine
+	var starts []int // reused: only lines of several physical lines keep a copy
 	lineNo := 1
 	for len(s) > 0 {
 		var rl rawLine
@@ -24,8 +24,9 @@ func readLines(src []byte) []rawLine {
 		end := 0  // end of the logical line in s (exclusive of its final newline)
 		next := 0 // where the next logical line starts
 		crs := false
+		starts = starts[:0]
 		for {
-			rl.starts = append(rl.starts, end)
+			starts = append(starts, end)
 			nl := strings.IndexByte(s[end:], '\n')
 			lineNo++
 			if nl < 0 {
@@ -47,6 +48,11 @@ func readLines(src []byte) []rawLine {
 			break
 		}
 		text := s[:end]
+		if len(starts) == 1 {
+			rl.starts = oneStart
+		} else {
+			rl.starts = append([]int(nil), starts...)
+		}
 		if crs {
 			text, rl.starts = dropCRs(text, rl.starts)
 		}
@@ -56,6 +62,10 @@ func readLines(src []byte) []rawLine {
 	}
 	return out
 }
+
+// oneStart is the starts of every logical line of one physical line,
+// shared (never written).
+var oneStart = []int{0}
 
 // dropCRs removes the CR that precedes each newline (and the final one),
 // as GNU make does on POSIX systems, and moves the line starts with it.
