@@ -45,7 +45,7 @@ func parse(name string, src string, mode Mode, lineOffset int) (*File, error) {
 	}
 	if len(lines) > 0 {
 		last := lines[len(lines)-1]
-		p.f.Lines = last.line + len(last.starts) - 1
+		p.f.Lines = last.line + last.phys - 1
 	}
 	p.lines = lines
 	for p.i = 0; p.i < len(p.lines) && p.limit == nil; p.i++ {
