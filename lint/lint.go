@@ -648,6 +648,7 @@ func (s *session) lint() *Result {
 		Makefile: s.makefile,
 		Kconfig:  s.kfiles,
 		Configs:  s.configs,
+		Reach:    s.track,
 	}
 	all := rules.All()
 	for _, d := range pass.Run(all) {

@@ -52,9 +52,13 @@ endif`,
 
 // misspellings calls fn for each misspelled flag in f's text, with the
 // statement that holds it.
-func misspellings(f *makefile.File, fn func(n makefile.Node, pos makefile.Pos, msg string)) {
+// Only statements in only are looked at, when it is not nil.
+func misspellings(f *makefile.File, only map[makefile.Node]bool, fn func(n makefile.Node, pos makefile.Pos, msg string)) {
 	makefile.Inspect(f.Nodes, func(n makefile.Node) bool {
 		if _, ok := n.(*makefile.Cond); ok {
+			return true
+		}
+		if only != nil && !only[n] {
 			return true
 		}
 		for _, x := range nodeExprs(n) {
@@ -78,7 +82,7 @@ func misspellings(f *makefile.File, fn func(n makefile.Node, pos makefile.Pos, m
 // the lines make cannot parse (LTO010).
 func ReachWanted(f *makefile.File) map[makefile.Node]bool {
 	out := map[makefile.Node]bool{}
-	misspellings(f, func(n makefile.Node, _ makefile.Pos, _ string) { out[n] = true })
+	misspellings(f, nil, func(n makefile.Node, _ makefile.Pos, _ string) { out[n] = true })
 	makefile.Inspect(f.Nodes, func(n makefile.Node) bool {
 		if _, ok := n.(*makefile.Bad); ok {
 			out[n] = true
@@ -90,7 +94,7 @@ func ReachWanted(f *makefile.File) map[makefile.Node]bool {
 
 func runLTO007(p *Pass) {
 	// Misspellings: in the source, whatever the configuration.
-	misspellings(p.Makefile, func(n makefile.Node, pos makefile.Pos, msg string) {
+	misspellings(p.Makefile, p.Reach, func(n makefile.Node, pos makefile.Pos, msg string) {
 		p.report(pos, p.reachedIn(n), false, "", msg)
 	})
 	if len(p.Configs) == 0 {
