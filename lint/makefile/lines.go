@@ -95,7 +95,7 @@ func isSpace(c byte) bool {
 func (rl rawLine) collapse(file string) (string, *LineMap) {
 	lm := &LineMap{file: file}
 	if rl.phys == 1 {
-		lm.marks = []mark{{out: 0, line: rl.line, col: 1}}
+		lm.marks = []mark{newMark(0, rl.line, 1)}
 		return rl.text, lm
 	}
 	// The output only grows at its end, and blanks before a
@@ -118,7 +118,7 @@ func (rl rawLine) collapse(file string) (string, *LineMap) {
 				skip++
 			}
 		}
-		lm.marks = append(lm.marks, mark{out: len(b), line: rl.line + k, col: skip + 1})
+		lm.marks = append(lm.marks, newMark(len(b), rl.line+k, skip+1))
 		seg = seg[skip:]
 		if last {
 			b = append(b, seg...)
@@ -137,7 +137,7 @@ func (rl rawLine) collapse(file string) (string, *LineMap) {
 			}
 			b = b[:cut]
 			// Marks past the cut point no longer have text behind them.
-			for len(lm.marks) > 1 && lm.marks[len(lm.marks)-1].out > cut {
+			for len(lm.marks) > 1 && int(lm.marks[len(lm.marks)-1].out) > cut {
 				lm.marks = lm.marks[:len(lm.marks)-1]
 			}
 		}
@@ -235,10 +235,10 @@ func finishComment(s string, lm *LineMap, runs []copyRun, changed bool) (string,
 	nm := &LineMap{file: lm.file}
 	for _, r := range runs {
 		p := lm.Pos(r.orig)
-		nm.marks = append(nm.marks, mark{out: r.out, line: p.Line, col: p.Col})
+		nm.marks = append(nm.marks, newMark(r.out, p.Line, p.Col))
 		for _, m := range lm.marks {
-			if m.out > r.orig && m.out < r.orig+r.n {
-				nm.marks = append(nm.marks, mark{out: r.out + m.out - r.orig, line: m.line, col: m.col})
+			if out := int(m.out); out > r.orig && out < r.orig+r.n {
+				nm.marks = append(nm.marks, newMark(r.out+out-r.orig, int(m.line), int(m.col)))
 			}
 		}
 	}

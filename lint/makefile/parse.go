@@ -502,7 +502,7 @@ func (p *parser) define(va varAssign, text string, lm *LineMap, ep *exprParser, 
 		}
 		t, m := rl.collapse(p.file)
 		for _, mk := range m.marks {
-			bodyMap.marks = append(bodyMap.marks, mark{out: body.Len() + mk.out, line: mk.line, col: mk.col})
+			bodyMap.marks = append(bodyMap.marks, newMark(body.Len()+int(mk.out), int(mk.line), int(mk.col)))
 		}
 		body.WriteString(t)
 	}
