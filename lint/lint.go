@@ -423,6 +423,9 @@ func (s *session) findModes() []model.Mode {
 	var named []string
 	makefile.Inspect(s.makefile.Nodes, func(n makefile.Node) bool {
 		for _, x := range exprsOf(n) {
+			if !mentionsLTOMode(x) {
+				continue // spares the text of a long line a copy and a regexp
+			}
 			for _, m := range ltoModeRef.FindAllStringSubmatch(x.String(), -1) {
 				sym := m[1]
 				if !have[sym] && !nonChoice[sym] {
@@ -438,6 +441,18 @@ func (s *session) findModes() []model.Mode {
 		modes = append(modes, model.ModeFor(sym))
 	}
 	return modes
+}
+
+// mentionsLTOMode reports whether a literal of x holds "LTO_CLANG_".
+func mentionsLTOMode(x *makefile.Expr) bool {
+	found := false
+	x.Walk(func(p makefile.Part) bool {
+		if l, ok := p.(*makefile.Lit); ok && strings.Contains(l.Text, "LTO_CLANG_") {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 func exprsOf(n makefile.Node) []*makefile.Expr {
