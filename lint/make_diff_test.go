@@ -289,7 +289,11 @@ func (g *variantGen) block(depth, n int) {
 			g.b.WriteString("\tKBUILD_LDFLAGS += " + g.flags() + "\n")
 		case k == 8:
 			g.b.WriteString(g.pick("export KBUILD_LDFLAGS\n", "$(info reading)\n", "vmlinux: KBUILD_LDFLAGS += --icf=all\n",
-				"define FLAGS_D\n"+g.flags()+"\nendef\nKBUILD_LDFLAGS += $(FLAGS_D)\n", "$(eval KBUILD_LDFLAGS += "+g.flags()+")\n"))
+				"define FLAGS_D\n"+g.flags()+"\nendef\nKBUILD_LDFLAGS += $(FLAGS_D)\n", "$(eval KBUILD_LDFLAGS += "+g.flags()+")\n",
+				// override: later plain assignments leave the variable alone.
+				"override KBUILD_LDFLAGS += "+g.flags()+"\n", "override CC_FLAGS_LTO := -flto\n",
+				// $(call) of a function that calls another with fewer arguments.
+				"inner = $(1) $(2)\nouter = $(call inner,$(2))\nKBUILD_LDFLAGS += $(call outer,--icf=all,--gc-sections)\n"))
 		case k <= 1 || depth == 0:
 			g.b.WriteString("KBUILD_LDFLAGS += " + g.flags() + "\n")
 		case k == 2:

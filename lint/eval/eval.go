@@ -530,14 +530,19 @@ func (ev *evaluator) assign(pos makefile.Pos, mods makefile.Modifiers, nameX *ma
 			ev.setRecursive(name, org, piece{x: valueX, info: info}, nil)
 			return
 		}
-		if mods.Override {
-			old.origin = originOverride
-		}
+		// override += makes the variable an override one, unless what it
+		// appends is empty: then GNU make changes nothing at all.
 		if old.flavor == recursive {
+			if mods.Override && valueX != nil && len(valueX.Parts) > 0 {
+				old.origin = originOverride
+			}
 			old.pieces = append(old.pieces, piece{x: valueX, info: info})
 			return
 		}
 		add := ev.expand(valueX, info)
+		if mods.Override && add.Len() > 0 {
+			old.origin = originOverride
+		}
 		if old.size > 0 && add.Len() > 0 {
 			old.value = append(old.value, Segment{Text: " "})
 			old.size++
