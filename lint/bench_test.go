@@ -3,12 +3,14 @@ package lint
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
+	"klpcheck/internal/testenv"
 	"klpcheck/lint/eval"
 )
 
@@ -210,4 +212,30 @@ func benchStdin(b *testing.B, src string, lines int) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(lines), "ns/line")
+}
+
+// BenchmarkRealMakefile612 lints the real top-level Makefile of Debian's
+// linux-source-6.12 over the whole matrix, and times one read of it by
+// GNU make (make -s --no-print-directory LLVM=-22 kernelversion reads the
+// whole Makefile and runs its probes): the "make" sub-benchmark is the
+// yardstick for the "lint" one.
+func BenchmarkRealMakefile612(b *testing.B) {
+	src := testenv.KernelTree(b, "6.12")
+	b.Run("lint", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := Run(Options{Path: src}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("make", func(b *testing.B) {
+		makePath := testenv.Tool(b, "make")
+		for i := 0; i < b.N; i++ {
+			cmd := exec.Command(makePath, "-C", src, "-s", "--no-print-directory", "LLVM=-22", "kernelversion")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("%v\n%s", err, out)
+			}
+		}
+	})
 }

@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -69,6 +70,18 @@ func readFile(path string) ([]byte, error) {
 		return nil, &InputError{File: path, Err: unwrapPathError(err)}
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() <= MaxFileBytes {
+		// One buffer of the file's size: growing one by doubling, as
+		// io.ReadAll does, costs a large Makefile more than linting it.
+		buf := bytes.NewBuffer(make([]byte, 0, st.Size()+1))
+		if _, err := buf.ReadFrom(io.LimitReader(f, MaxFileBytes+1)); err != nil {
+			return nil, &InputError{File: path, Err: err}
+		}
+		if buf.Len() > MaxFileBytes {
+			return nil, &InputError{File: path, Err: fmt.Errorf("larger than %d MiB", MaxFileBytes>>20)}
+		}
+		return buf.Bytes(), nil
+	}
 	return readLimited(f, path)
 }
 

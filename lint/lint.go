@@ -71,6 +71,9 @@ type Result struct {
 	// Evaluations say, per configuration in Configurations order, whether
 	// make stopped and whether the flags reach KBUILD_LDFLAGS.
 	Evaluations []Evaluation `json:"evaluations"`
+	// Patches says, for each --patch mail in order, where its hunks
+	// applied.
+	Patches []PatchReport `json:"patches"`
 }
 
 // IncludeNote is an include directive whose file was not read.
@@ -81,6 +84,24 @@ type IncludeNote struct {
 	Why  string `json:"why"`
 }
 
+// PatchReport is one mail of a --patch file and what became of its hunks.
+type PatchReport struct {
+	Patch   string       `json:"patch"`
+	Subject string       `json:"subject"`
+	Hunks   []HunkReport `json:"hunks"`
+}
+
+// HunkReport is one hunk: where it applied (Line, and Offset from the line
+// its header names), or why it did not.
+type HunkReport struct {
+	Hunk    int    `json:"hunk"`
+	File    string `json:"file"`
+	Applied bool   `json:"applied"`
+	Line    int    `json:"line"`
+	Offset  int    `json:"offset"`
+	Reason  string `json:"reason,omitempty"`
+}
+
 // Finding is one problem.
 type Finding struct {
 	Rule     string `json:"rule"`
@@ -88,7 +109,11 @@ type Finding struct {
 	File     string `json:"file"`
 	Line     int    `json:"line"`
 	Column   int    `json:"column"`
-	Message  string `json:"message"`
+	// Path is File as the user gave it: for a file of a tree, the tree's
+	// path joined with File, so that an editor opens it from the
+	// current directory. Text and SARIF name files by Path.
+	Path    string `json:"path"`
+	Message string `json:"message"`
 	// Configs are the configurations the finding holds for, such as
 	// "THIN with LLVM 22.1"; empty for findings about the text itself.
 	Configs []string `json:"configs"`
@@ -143,7 +168,7 @@ func (s *session) allStop() error {
 // gave it: the tree directory joined with the file's path in the tree, so
 // that an editor opens it from the current directory.
 func (s *session) userPath(name string) string {
-	if s.tree.root == "" {
+	if s.tree.root == "" || filepath.IsAbs(name) {
 		return name
 	}
 	for rel := range s.tree.docs {
@@ -151,7 +176,7 @@ func (s *session) userPath(name string) string {
 			return filepath.Join(s.tree.root, filepath.FromSlash(rel))
 		}
 	}
-	return name
+	return filepath.Join(s.tree.root, filepath.FromSlash(name))
 }
 
 // session is everything between reading the input and running the rules.
@@ -161,11 +186,13 @@ type session struct {
 	kfiles    []*kconfig.File
 	fragments []*fragment
 	patchFind []Finding // hunks that did not apply
+	patches   []PatchReport
 	modes     []model.Mode
 	configs   []*rules.Evaluated
 	inv       *Invocation
 	includes  *includer
 	build     *buildConfig
+	track     map[makefile.Node]bool // the statements whose reach the rules need
 }
 
 // fragment is the added lines of a hunk that did not apply.
@@ -198,7 +225,7 @@ func prepare(opts Options) (*session, error) {
 	if mkDoc == nil {
 		return nil, &InputError{File: t.name(pathMakefile), Err: errors.New("a patch deleted the Makefile")}
 	}
-	s.makefile, err = makefile.Parse(t.name(pathMakefile), []byte(mkDoc.Text()), 0)
+	s.makefile, err = makefile.ParseString(t.name(pathMakefile), mkDoc.Text(), 0)
 	if err != nil {
 		return nil, limitError(err)
 	}
@@ -218,6 +245,14 @@ func prepare(opts Options) (*session, error) {
 	helpers, err := s.helpers()
 	if err != nil {
 		return nil, err
+	}
+	s.track = rules.ReachWanted(s.makefile)
+	// Only a Makefile that re-runs itself has a first make apart from the
+	// final one (kernel-shaped fixtures without it are read as one make).
+	if strings.Contains(mkDoc.Text(), "sub_make_done") {
+		if err := s.firstMakeStop(helpers, toolchains[0]); err != nil {
+			return nil, err
+		}
 	}
 	// Configurations are independent: evaluate them in parallel. The
 	// parsed files are only read.
@@ -293,8 +328,18 @@ func (s *session) apply(p *patch.Patch) {
 	t := s.tree
 	kept := *p
 	kept.Files = nil
+	rep := PatchReport{Patch: p.Name(), Subject: p.Subject, Hunks: []HunkReport{}}
+	at := map[*patch.Hunk]*HunkReport{}
 	for _, f := range p.Files {
-		if !relevant(f.Path()) {
+		skip := !relevant(f.Path())
+		for _, h := range f.Hunks {
+			r := HunkReport{Hunk: h.Index, File: s.userPath(t.name(f.Path()))}
+			if skip {
+				r.Reason = "klpcheck lint does not read this file"
+			}
+			rep.Hunks = append(rep.Hunks, r)
+		}
+		if skip {
 			continue
 		}
 		if f.OldPath != "/dev/null" {
@@ -302,10 +347,35 @@ func (s *session) apply(p *patch.Patch) {
 		}
 		kept.Files = append(kept.Files, f)
 	}
-	for _, fl := range patch.Apply(t.docs, &kept) {
+	for i := range rep.Hunks {
+		at[hunkAt(p, rep.Hunks[i].Hunk)] = &rep.Hunks[i]
+	}
+	placed, failed := patch.ApplyReport(t.docs, &kept)
+	for _, pl := range placed {
+		if r := at[pl.Hunk]; r != nil {
+			r.Applied, r.Line, r.Offset = true, pl.Line, pl.Offset
+		}
+	}
+	for _, fl := range failed {
 		fl.Patch = p
+		if r := at[fl.Hunk]; r != nil {
+			r.Reason = fl.Reason
+		}
 		s.fail(fl)
 	}
+	s.patches = append(s.patches, rep)
+}
+
+// hunkAt finds hunk number index of p.
+func hunkAt(p *patch.Patch, index int) *patch.Hunk {
+	for _, f := range p.Files {
+		for _, h := range f.Hunks {
+			if h.Index == index {
+				return h
+			}
+		}
+	}
+	return nil
 }
 
 // fail records a hunk that did not apply and parses its added lines.
@@ -320,6 +390,7 @@ func (s *session) fail(fl patch.Failure) {
 		Column:   1,
 		Message: fmt.Sprintf("hunk %d (%s %s) does not apply: %s; its added lines are linted on their own",
 			hunk, fl.File.Path(), strings.TrimSpace(fl.Hunk.Header), fl.Reason),
+		Path:         fl.Patch.Source,
 		Configs:      []string{},
 		Patch:        &name,
 		Hunk:         &hunk,
@@ -405,6 +476,9 @@ func (s *session) findModes() []model.Mode {
 	var named []string
 	makefile.Inspect(s.makefile.Nodes, func(n makefile.Node) bool {
 		for _, x := range exprsOf(n) {
+			if !mentionsLTOMode(x) {
+				continue // spares the text of a long line a copy and a regexp
+			}
 			for _, m := range ltoModeRef.FindAllStringSubmatch(x.String(), -1) {
 				sym := m[1]
 				if !have[sym] && !nonChoice[sym] {
@@ -420,6 +494,18 @@ func (s *session) findModes() []model.Mode {
 		modes = append(modes, model.ModeFor(sym))
 	}
 	return modes
+}
+
+// mentionsLTOMode reports whether a literal of x holds "LTO_CLANG_".
+func mentionsLTOMode(x *makefile.Expr) bool {
+	found := false
+	x.Walk(func(p makefile.Part) bool {
+		if l, ok := p.(*makefile.Lit); ok && strings.Contains(l.Text, "LTO_CLANG_") {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 func exprsOf(n makefile.Node) []*makefile.Expr {
@@ -541,6 +627,7 @@ func (s *session) evaluate(c model.Config, helpers map[string]bool, cancel *atom
 		Helpers:   helpers,
 		Cancel:    cancel,
 		Include:   s.includes.resolver(false),
+		Track:     s.track,
 	}
 	return s.run(c, cfg, symbols)
 }
@@ -556,6 +643,7 @@ func (s *session) evaluateBuild(helpers map[string]bool, cancel *atomic.Bool) (*
 		Helpers:   helpers,
 		Cancel:    cancel,
 		Include:   s.includes.resolver(true),
+		Track:     s.track,
 	}
 	return s.run(s.build.config, cfg, s.build.symbols)
 }
@@ -574,6 +662,10 @@ func (s *session) run(c model.Config, cfg eval.Config, symbols map[string]string
 		}
 		out.Values[name] = v
 	}
+	// The rules need only the values above and the result's record of
+	// what was reached: the variables go, so that the matrix does not
+	// keep one copy of every variable per configuration.
+	res.Release()
 	return out, nil
 }
 
@@ -603,7 +695,10 @@ func kconfigTaint(kev *kconfig.Evaluator, name string) *eval.Gate {
 
 // lint runs the rules and turns their diagnostics into findings.
 func (s *session) lint() *Result {
-	res := &Result{ConfigsEvaluated: len(s.configs), Findings: []Finding{}, Configurations: []string{}, Invocation: s.inv}
+	res := &Result{ConfigsEvaluated: len(s.configs), Findings: []Finding{}, Configurations: []string{}, Invocation: s.inv, Patches: s.patches}
+	if res.Patches == nil {
+		res.Patches = []PatchReport{}
+	}
 	for _, c := range s.configs {
 		res.Configurations = append(res.Configurations, c.Config.String())
 	}
@@ -613,6 +708,7 @@ func (s *session) lint() *Result {
 		Makefile: s.makefile,
 		Kconfig:  s.kfiles,
 		Configs:  s.configs,
+		Reach:    s.track,
 	}
 	all := rules.All()
 	for _, d := range pass.Run(all) {
@@ -626,6 +722,9 @@ func (s *session) lint() *Result {
 		for _, d := range fp.Run(all) {
 			res.Findings = append(res.Findings, s.finding(fp, d, fr))
 		}
+	}
+	for i := range res.Findings {
+		res.Findings[i].Path = s.userPath(res.Findings[i].File)
 	}
 	res.Findings = append(res.Findings, s.patchFind...)
 	res.Findings = dedupe(res.Findings)

@@ -354,7 +354,8 @@ func TestOverlappingHunks(t *testing.T) {
 // position, never a panic.
 func FuzzLint(f *testing.F) {
 	paths, _ := filepath.Glob(fixtures + "*.mk")
-	for _, p := range paths {
+	more, _ := filepath.Glob(filepath.Join("testdata", "make", "*.mk"))
+	for _, p := range append(paths, more...) {
 		if src, err := os.ReadFile(p); err == nil {
 			f.Add(src)
 		}

@@ -40,8 +40,9 @@ func (r *Result) ExitCode(werror bool) int {
 // and the patch it holds for, and a summary line.
 func (r *Result) WriteText(w io.Writer) error {
 	var b strings.Builder
+	r.writePatches(&b)
 	for _, f := range r.Findings {
-		fmt.Fprintf(&b, "%s:%d:%d: %s: %s [%s]\n", f.File, f.Line, f.Column, f.Severity, f.Message, f.Rule)
+		fmt.Fprintf(&b, "%s:%d:%d: %s: %s [%s]\n", f.shownPath(), f.Line, f.Column, f.Severity, f.Message, f.Rule)
 		if len(f.Configs) > 0 {
 			fmt.Fprintf(&b, "    configurations: %s\n", compressConfigs(f.Configs, r.Configurations))
 		}
@@ -66,6 +67,34 @@ func (r *Result) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writePatches says where each hunk of each --patch applied, the way
+// git apply -v does.
+func (r *Result) writePatches(b *strings.Builder) {
+	for _, p := range r.Patches {
+		fmt.Fprintf(b, "patch %s", p.Patch)
+		if p.Subject != "" {
+			fmt.Fprintf(b, " (%s)", p.Subject)
+		}
+		b.WriteString(":\n")
+		for _, h := range p.Hunks {
+			switch {
+			case h.Applied:
+				fmt.Fprintf(b, "    hunk %d at line %d, offset %d (%s)\n", h.Hunk, h.Line, h.Offset, h.File)
+			default:
+				fmt.Fprintf(b, "    hunk %d (%s) not applied: %s\n", h.Hunk, h.File, h.Reason)
+			}
+		}
+	}
+}
+
+// shownPath is the path findings are named by for people and editors.
+func (f Finding) shownPath() string {
+	if f.Path != "" {
+		return f.Path
+	}
+	return f.File
 }
 
 func plural(n int, s string) string {
@@ -160,7 +189,7 @@ func (r *Result) SARIFRun(version string) report.SARIFRun {
 			Level:     report.SARIFLevel(f.Severity),
 			Message:   report.SARIFMessage{Text: msg},
 			Locations: []report.SARIFLocation{{PhysicalLocation: report.SARIFPhysicalLocation{
-				ArtifactLocation: report.SARIFArtifactLocation{URI: sarifURI(f.File)},
+				ArtifactLocation: report.SARIFArtifactLocation{URI: sarifURI(f.shownPath())},
 				Region:           &report.SARIFRegion{StartLine: f.Line, StartColumn: f.Column},
 			}}},
 			Properties: map[string]any{"configs": f.Configs},
@@ -168,6 +197,9 @@ func (r *Result) SARIFRun(version string) report.SARIFRun {
 		if f.Patch != nil {
 			res.Properties["patch"] = *f.Patch
 			res.Properties["hunk"] = *f.Hunk
+			if f.PatchSubject != "" {
+				res.Properties["patch_subject"] = f.PatchSubject
+			}
 		}
 		run.Results = append(run.Results, res)
 	}

@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
-# Compares "klpcheck lint" on a generated 2,500-line kernel-shaped Makefile
-# over the full matrix (4 LTO modes x 4 toolchains = 16 configurations) with
-# what a reviewer would otherwise run to see the flags of each
-# configuration: GNU make reading the same Makefile once per configuration,
-# with pure-make stand-ins for ld-option and friends (no linker runs, so
-# make is measured at its fastest). klpcheck also runs its rules; make only
-# prints KBUILD_LDFLAGS and CC_FLAGS_LTO.
+# Compares "klpcheck lint" over the whole matrix with GNU make reading the
+# same Makefile, and reports lint's peak memory against the input's size:
 #
-# Usage: scripts/bench-lint.sh [ROUNDS]   (default 20)
+#  1. a generated 2,500-line kernel-shaped Makefile: lint (16
+#     configurations) against GNU make run once per configuration, with
+#     pure-make stand-ins for ld-option and friends (no linker runs);
+#  2. the real top-level Makefile of Debian's linux-source-6.12 (when the
+#     kernel fixtures are built: go tool task kernel): lint on the tree
+#     against ONE read by GNU make (make -s --no-print-directory LLVM=-22
+#     kernelversion, which reads the whole Makefile and runs its probes);
+#  3. 1 M generated lines (one KBUILD_LDFLAGS assignment continued over
+#     1,000,000 physical lines) and 500,000 one-line assignments: lint
+#     against one read by GNU make.
+#
+# "ratio" is lint's time over make's: at most 1 means lint evaluates the
+# whole matrix in no more time than make takes to read the file once.
+# "memory" is lint's peak resident set over the input's size.
+#
+# Usage: scripts/bench-lint.sh [ROUNDS]   (default 20; 3 for the big inputs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-20}
+big_rounds=$(( rounds < 3 ? rounds : 3 ))
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -22,15 +33,40 @@ lines=$(wc -l <"$tmp/tree/Makefile")
 
 now() { date +%s%N; }
 
-# Warm the page cache and check that both work.
-"$tmp/klpcheck" lint "$tmp/tree" >/dev/null || true
+# time_ns N CMD...: the mean wall time of N runs of CMD, in ns.
+time_ns() {
+	local n=$1 start
+	shift
+	"$@" >/dev/null 2>&1 || true # warm the page cache
+	start=$(now)
+	for _ in $(seq "$n"); do
+		"$@" >/dev/null 2>&1 || true
+	done
+	echo $(( ($(now) - start) / n ))
+}
 
+# peak_kb CMD...: the peak resident set of one run, in KiB.
+peak_kb() {
+	/usr/bin/time -f '%M' -o "$tmp/rss" "$@" >/dev/null 2>&1 || true
+	tail -1 "$tmp/rss"
+}
+
+# compare LABEL INPUT_BYTES LINT_NS MAKE_NS LINT_KB
+compare() {
+	awk -v label="$1" -v bytes="$2" -v k="$3" -v m="$4" -v kb="$5" 'BEGIN {
+		printf "%s\n", label
+		printf "  klpcheck lint, whole matrix: %9.1f ms, peak %7.1f MiB\n", k / 1e6, kb / 1024
+		printf "  GNU make, one read:          %9.1f ms\n", m / 1e6
+		printf "  ratio lint / make: %.2f   memory: %.1fx the input (%.1f MiB)\n", k / m, kb * 1024 / bytes, bytes / 1048576
+	}'
+}
+
+# 1. Kernel-shaped, make once per configuration.
 start=$(now)
 for _ in $(seq "$rounds"); do
 	"$tmp/klpcheck" lint "$tmp/tree" >/dev/null || true
 done
 klp_ns=$(( $(now) - start ))
-
 start=$(now)
 for _ in $(seq "$rounds"); do
 	while read -r prelude args; do
@@ -40,10 +76,33 @@ for _ in $(seq "$rounds"); do
 	done <"$tmp/configs.txt"
 done
 make_ns=$(( $(now) - start ))
-
 awk -v k="$klp_ns" -v m="$make_ns" -v r="$rounds" -v c="$configs" -v l="$lines" 'BEGIN {
-	printf "Makefile: %d lines, %d configurations, %d rounds\n", l, c, r
-	printf "klpcheck lint (parse, evaluate %d configurations, rules): %8.1f ms per run\n", c, k / r / 1e6
-	printf "GNU make, once per configuration (%d runs):                %8.1f ms per matrix\n", c, m / r / 1e6
-	printf "ratio make / klpcheck: %.2f\n", m / k
+	printf "Kernel-shaped Makefile: %d lines, %d configurations, %d rounds\n", l, c, r
+	printf "  klpcheck lint (parse, evaluate %d configurations, rules): %8.1f ms per run\n", c, k / r / 1e6
+	printf "  GNU make, once per configuration (%d runs):                %8.1f ms per matrix\n", c, m / r / 1e6
+	printf "  ratio make / klpcheck: %.2f\n", m / k
 }'
+
+# 2. The real 6.12 Makefile.
+cache=${KLPCHECK_KERNEL_CACHE:-$HOME/.cache/klpcheck/kernel}
+src=$cache/src/linux-source-6.12
+if [ -f "$src/.klpcheck-extracted" ]; then
+	k=$(time_ns "$rounds" "$tmp/klpcheck" lint "$src")
+	m=$(time_ns "$rounds" "$make" -C "$src" -s --no-print-directory LLVM=-22 kernelversion)
+	compare "Real linux-source-6.12 Makefile ($(wc -l <"$src/Makefile") lines, $rounds rounds)" \
+		"$(stat -c %s "$src/Makefile")" "$k" "$m" "$(peak_kb "$tmp/klpcheck" lint "$src")"
+else
+	echo "Real linux-source-6.12 Makefile: not built (go tool task kernel); skipped"
+fi
+
+# 3. Generated inputs, each against one read by make.
+printf '__klp_done: ; @:\n' >"$tmp/done.mk"
+awk 'BEGIN { print "KBUILD_LDFLAGS := -z noexecstack \\"; for (i = 0; i < 999998; i++) printf "  w%d \\\n", i; print "  --gc-sections" }' >"$tmp/cont.mk"
+awk 'BEGIN { for (i = 0; i < 500000; i++) printf "V%d := value%d\n", i, i }' >"$tmp/assign.mk"
+for f in cont assign; do
+	label="1,000,000 continuation lines"
+	[ "$f" = assign ] && label="500,000 assignments"
+	k=$(time_ns "$big_rounds" "$tmp/klpcheck" lint "$tmp/$f.mk")
+	m=$(time_ns "$big_rounds" env -i PATH=/usr/bin:/bin SHELL=/bin/false "$make" -R -r -s -f "$tmp/$f.mk" -f "$tmp/done.mk" __klp_done)
+	compare "$label ($big_rounds rounds)" "$(stat -c %s "$tmp/$f.mk")" "$k" "$m" "$(peak_kb "$tmp/klpcheck" lint "$tmp/$f.mk")"
+done

@@ -52,6 +52,11 @@ type Config struct {
 	// A name not in the set is expanded like any variable.
 	Helpers map[string]bool
 	Limits  Limits
+	// Track, when set, names the statements whose Reach is recorded in
+	// Result.Reached; nil records every statement. A large makefile
+	// evaluated in many configurations would otherwise keep a map entry
+	// per statement and configuration.
+	Track map[makefile.Node]bool
 	// Cancel, when set by another goroutine, ends the evaluation early
 	// with a LimitError (the caller has already given up on it).
 	Cancel *atomic.Bool
@@ -124,8 +129,19 @@ type Result struct {
 // Value expands variable name as a recipe would after all makefiles were
 // read.
 func (r *Result) Value(name string) (v Value, err error) {
+	if r.ev == nil {
+		return nil, &LimitError{Msg: "the evaluation's variables were released"}
+	}
 	defer r.ev.recoverLimit(&err)
 	return r.ev.varValue(name, makefile.Pos{}, &Info{}), nil
+}
+
+// Release drops the variables: Value and Defined cannot be used after
+// it, the other fields stay. A caller that has taken the values it needs
+// frees the evaluation's memory this way.
+func (r *Result) Release() {
+	r.vars = nil
+	r.ev = nil
 }
 
 // Defined reports whether name is defined after reading.
@@ -271,8 +287,11 @@ func Run(f *makefile.File, cfg Config) (res *Result, err error) {
 		cfg.Limits = DefaultLimits
 	}
 	ev := &evaluator{
-		cfg:       cfg,
-		vars:      map[string]*variable{},
+		cfg: cfg,
+		// Sized for a variable per top-level statement: growing the map
+		// one rehash at a time costs more than the evaluation itself on
+		// a makefile of many assignments.
+		vars:      make(map[string]*variable, len(cfg.Vars)+len(f.Nodes)),
 		expanding: map[string]bool{},
 		mergeMemo: map[[2]*Info]*Info{},
 		certMemo:  map[*Info]*Info{},
@@ -358,6 +377,9 @@ func (ev *evaluator) context(pos makefile.Pos, name string) *Info {
 }
 
 func (ev *evaluator) reach(n makefile.Node) {
+	if ev.cfg.Track != nil && !ev.cfg.Track[n] {
+		return
+	}
 	r := Reached
 	if ev.maybe > 0 {
 		r = MaybeReached
@@ -522,14 +544,19 @@ func (ev *evaluator) assign(pos makefile.Pos, mods makefile.Modifiers, nameX *ma
 			ev.setRecursive(name, org, piece{x: valueX, info: info}, nil)
 			return
 		}
-		if mods.Override {
-			old.origin = originOverride
-		}
+		// override += makes the variable an override one, unless what it
+		// appends is empty: then GNU make changes nothing at all.
 		if old.flavor == recursive {
+			if mods.Override && valueX != nil && len(valueX.Parts) > 0 {
+				old.origin = originOverride
+			}
 			old.pieces = append(old.pieces, piece{x: valueX, info: info})
 			return
 		}
 		add := ev.expand(valueX, info)
+		if mods.Override && add.Len() > 0 {
+			old.origin = originOverride
+		}
 		if old.size > 0 && add.Len() > 0 {
 			old.value = append(old.value, Segment{Text: " "})
 			old.size++

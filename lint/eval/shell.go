@@ -1,6 +1,8 @@
 package eval
 
 import (
+	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -17,6 +19,10 @@ func (ev *evaluator) shell(body Value, pos makefile.Pos, info *Info) Value {
 	text := body.String()
 	if !body.Exact() {
 		return unknownShell(text, pos, info)
+	}
+	if out, ok := ev.compilerVersionText(text); ok {
+		ev.res.ShellModelled++
+		return Value{{Text: out, At: pos, Info: info}}
 	}
 	sh := &shellRun{tainted: taintedNumbers(body)}
 	out, ok := sh.run(text)
@@ -37,6 +43,24 @@ func (ev *evaluator) shell(body Value, pos makefile.Pos, info *Info) Value {
 		res.Taint = &g
 	}
 	return Value{{Text: out, At: pos, Info: res}}
+}
+
+// ccVersionCommand is kbuild's CC_VERSION_TEXT command, `LC_ALL=C $(CC)
+// --version 2>/dev/null | head -n 1`, with CC a clang (LLVM= makes it
+// clang, clang-22 or PREFIX/clang).
+var ccVersionCommand = regexp.MustCompile(`^\s*LC_ALL=C\s+(\S*/)?clang(-[0-9]+)?\s+--version\s+2>\s*/dev/null\s*\|\s*head\s+-n\s*1\s*$`)
+
+// compilerVersionText answers kbuild's CC_VERSION_TEXT command for the
+// configuration's clang: the first line of `clang --version`, from the
+// toolchain's version. Nothing is run. Which branches the Makefile takes
+// (`ifneq ($(findstring clang,$(CC_VERSION_TEXT)),)` includes
+// scripts/Makefile.clang) depends only on the word "clang" in it.
+func (ev *evaluator) compilerVersionText(text string) (string, bool) {
+	if !ccVersionCommand.MatchString(text) || ev.cfg.Toolchain.Version <= 0 {
+		return "", false
+	}
+	v := ev.cfg.Toolchain.Version
+	return fmt.Sprintf("clang version %d.%d.%d", v/10000, v/100%100, v%100), true
 }
 
 // maxUnknownShell bounds the text an unknown $(shell) stands as. kbuild's

@@ -79,6 +79,14 @@ func (e *Expr) Literal() (string, bool) {
 	if e == nil {
 		return "", true
 	}
+	if len(e.Parts) == 1 {
+		// The common case (a variable's name) without a copy.
+		l, ok := e.Parts[0].(*Lit)
+		if !ok {
+			return "", false
+		}
+		return l.Text, true
+	}
 	var b strings.Builder
 	for _, p := range e.Parts {
 		l, ok := p.(*Lit)

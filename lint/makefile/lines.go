@@ -6,26 +6,26 @@ import (
 
 // rawLine is one logical line as GNU make's reader sees it: physical lines
 // ending in an odd number of backslashes are joined, the newlines kept.
+// Every newline of text ends a physical line, so where each one starts
+// need not be stored.
 type rawLine struct {
-	text   string // physical lines joined with "\n"; a CR before a newline is dropped
-	line   int    // number of the first physical line
-	starts []int  // offset in text of each physical line
+	text string // physical lines joined with "\n"; a CR before a newline is dropped
+	line int    // number of the first physical line
+	phys int    // number of physical lines
 }
 
 // readLines splits src into logical lines. It is linear in len(src) and
 // copies only lines that carry a CR before their newline.
-func readLines(src []byte) []rawLine {
-	s := string(src)
+func readLines(s string) []rawLine {
 	var out []rawLine
 	lineNo := 1
 	for len(s) > 0 {
-		var rl rawLine
-		rl.line = lineNo
+		rl := rawLine{line: lineNo}
 		end := 0  // end of the logical line in s (exclusive of its final newline)
 		next := 0 // where the next logical line starts
 		crs := false
 		for {
-			rl.starts = append(rl.starts, end)
+			rl.phys++
 			nl := strings.IndexByte(s[end:], '\n')
 			lineNo++
 			if nl < 0 {
@@ -46,11 +46,10 @@ func readLines(src []byte) []rawLine {
 			next = end + 1
 			break
 		}
-		text := s[:end]
+		rl.text = s[:end]
 		if crs {
-			text, rl.starts = dropCRs(text, rl.starts)
+			rl.text = dropCRs(rl.text)
 		}
-		rl.text = text
 		out = append(out, rl)
 		s = s[next:]
 	}
@@ -58,25 +57,20 @@ func readLines(src []byte) []rawLine {
 }
 
 // dropCRs removes the CR that precedes each newline (and the final one),
-// as GNU make does on POSIX systems, and moves the line starts with it.
-func dropCRs(text string, starts []int) (string, []int) {
+// as GNU make does on POSIX systems.
+func dropCRs(text string) string {
 	var b strings.Builder
 	b.Grow(len(text))
-	newStarts := make([]int, 0, len(starts))
-	for i, st := range starts {
-		end := len(text)
-		if i+1 < len(starts) {
-			end = starts[i+1] - 1 // the newline
+	for {
+		nl := strings.IndexByte(text, '\n')
+		if nl < 0 {
+			b.WriteString(strings.TrimSuffix(text, "\r"))
+			return b.String()
 		}
-		phys := text[st:end]
-		phys = strings.TrimSuffix(phys, "\r")
-		newStarts = append(newStarts, b.Len())
-		b.WriteString(phys)
-		if i+1 < len(starts) {
-			b.WriteByte('\n')
-		}
+		b.WriteString(strings.TrimSuffix(text[:nl], "\r"))
+		b.WriteByte('\n')
+		text = text[nl+1:]
 	}
-	return b.String(), newStarts
 }
 
 func trailingBackslashes(s string) int {
@@ -100,8 +94,8 @@ func isSpace(c byte) bool {
 // n/2 are kept.
 func (rl rawLine) collapse(file string) (string, *LineMap) {
 	lm := &LineMap{file: file}
-	if len(rl.starts) == 1 {
-		lm.marks = []mark{{out: 0, line: rl.line, col: 1}}
+	if rl.phys == 1 {
+		lm.marks = []mark{newMark(0, rl.line, 1)}
 		return rl.text, lm
 	}
 	// The output only grows at its end, and blanks before a
@@ -109,21 +103,22 @@ func (rl rawLine) collapse(file string) (string, *LineMap) {
 	// place keeps the whole join linear (a rebuilt string would copy the
 	// text joined so far at every line).
 	b := make([]byte, 0, len(rl.text))
-	lm.marks = make([]mark, 0, len(rl.starts))
-	for k, st := range rl.starts {
-		end := len(rl.text)
-		last := k+1 == len(rl.starts)
+	lm.marks = make([]mark, 0, rl.phys)
+	rest := rl.text
+	for k := 0; k < rl.phys; k++ {
+		last := k+1 == rl.phys
+		seg := rest
 		if !last {
-			end = rl.starts[k+1] - 1
+			nl := strings.IndexByte(rest, '\n')
+			seg, rest = rest[:nl], rest[nl+1:]
 		}
-		seg := rl.text[st:end]
 		skip := 0
 		if k > 0 {
 			for skip < len(seg) && isBlank(seg[skip]) {
 				skip++
 			}
 		}
-		lm.marks = append(lm.marks, mark{out: len(b), line: rl.line + k, col: skip + 1})
+		lm.marks = append(lm.marks, newMark(len(b), rl.line+k, skip+1))
 		seg = seg[skip:]
 		if last {
 			b = append(b, seg...)
@@ -142,7 +137,7 @@ func (rl rawLine) collapse(file string) (string, *LineMap) {
 			}
 			b = b[:cut]
 			// Marks past the cut point no longer have text behind them.
-			for len(lm.marks) > 1 && lm.marks[len(lm.marks)-1].out > cut {
+			for len(lm.marks) > 1 && int(lm.marks[len(lm.marks)-1].out) > cut {
 				lm.marks = lm.marks[:len(lm.marks)-1]
 			}
 		}
@@ -240,10 +235,10 @@ func finishComment(s string, lm *LineMap, runs []copyRun, changed bool) (string,
 	nm := &LineMap{file: lm.file}
 	for _, r := range runs {
 		p := lm.Pos(r.orig)
-		nm.marks = append(nm.marks, mark{out: r.out, line: p.Line, col: p.Col})
+		nm.marks = append(nm.marks, newMark(r.out, p.Line, p.Col))
 		for _, m := range lm.marks {
-			if m.out > r.orig && m.out < r.orig+r.n {
-				nm.marks = append(nm.marks, mark{out: r.out + m.out - r.orig, line: m.line, col: m.col})
+			if out := int(m.out); out > r.orig && out < r.orig+r.n {
+				nm.marks = append(nm.marks, newMark(r.out+out-r.orig, int(m.line), int(m.col)))
 			}
 		}
 	}

@@ -21,16 +21,21 @@ const (
 // misreads are returned in File.Problems; the error is non-nil only when
 // the input exceeds the parser's limits (a *LimitError).
 func Parse(name string, src []byte, mode Mode) (*File, error) {
+	return parse(name, string(src), mode, 0)
+}
+
+// ParseString is Parse of a string, without copying it.
+func ParseString(name, src string, mode Mode) (*File, error) {
 	return parse(name, src, mode, 0)
 }
 
 // ParseEval parses text given to $(eval ...) at pos: line k of the text
 // is reported as line pos.Line+k-1 of pos.File.
 func ParseEval(pos Pos, src []byte) (*File, error) {
-	return parse(pos.File, src, 0, pos.Line-1)
+	return parse(pos.File, string(src), 0, pos.Line-1)
 }
 
-func parse(name string, src []byte, mode Mode, lineOffset int) (*File, error) {
+func parse(name string, src string, mode Mode, lineOffset int) (*File, error) {
 	p := &parser{file: name, mode: mode}
 	p.f = &File{Name: name}
 	p.body = &p.f.Nodes
@@ -40,7 +45,7 @@ func parse(name string, src []byte, mode Mode, lineOffset int) (*File, error) {
 	}
 	if len(lines) > 0 {
 		last := lines[len(lines)-1]
-		p.f.Lines = last.line + len(last.starts) - 1
+		p.f.Lines = last.line + last.phys - 1
 	}
 	p.lines = lines
 	for p.i = 0; p.i < len(p.lines) && p.limit == nil; p.i++ {
@@ -497,7 +502,7 @@ func (p *parser) define(va varAssign, text string, lm *LineMap, ep *exprParser, 
 		}
 		t, m := rl.collapse(p.file)
 		for _, mk := range m.marks {
-			bodyMap.marks = append(bodyMap.marks, mark{out: body.Len() + mk.out, line: mk.line, col: mk.col})
+			bodyMap.marks = append(bodyMap.marks, newMark(body.Len()+int(mk.out), int(mk.line), int(mk.col)))
 		}
 		body.WriteString(t)
 	}

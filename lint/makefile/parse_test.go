@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -262,6 +263,12 @@ func FuzzParse(f *testing.F) {
 		"A := a\\\\\\\nb\r\n",
 		"$(",
 		"ifeq \"a\" 'b'\nendif",
+		// Continuation lines: blanks before the backslash, lines of
+		// blanks only, backslash runs, a CR, a backslash at the end.
+		"A := a  \\\n   \\\n\t b \\\\\\\n c\n",
+		"X = \\\n\\\n\\\n",
+		"B := x \t\\\r\n  y\\",
+		"\\\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -291,4 +298,46 @@ func FuzzParse(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestCRLFSameAsLF: GNU make drops the CR before each newline, so a
+// makefile with CRLF line ends parses to the same tree, positions
+// included, as with LF ends (continuation lines too).
+func TestCRLFSameAsLF(t *testing.T) {
+	files, _ := filepath.Glob("testdata/parse/*.mk")
+	if len(files) == 0 {
+		t.Fatal("no parser goldens")
+	}
+	for _, name := range files {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dump := func(src []byte) string {
+			f, err := Parse("Makefile", src, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			if err := Dump(&b, f); err != nil {
+				t.Fatal(err)
+			}
+			return b.String()
+		}
+		lf := dump(src)
+		crlf := dump(bytes.ReplaceAll(src, []byte("\n"), []byte("\r\n")))
+		if lf != crlf {
+			t.Errorf("%s: CRLF parses differently:\n%s", name, firstLineDiff(lf, crlf))
+		}
+	}
+}
+
+func firstLineDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := 0; i < len(al) && i < len(bl); i++ {
+		if al[i] != bl[i] {
+			return fmt.Sprintf("line %d: LF %q, CRLF %q", i+1, al[i], bl[i])
+		}
+	}
+	return "(lengths differ)"
 }

@@ -95,20 +95,24 @@ type LineMap struct {
 }
 
 // mark says: offset out of the logical text is at line:col of the file,
-// and the following bytes continue on the same line.
+// and the following bytes continue on the same line. int32 is enough for
+// files of at most 64 MiB and halves the map of a line joined from a
+// million physical lines.
 type mark struct {
-	out, line, col int
+	out, line, col int32
 }
+
+func newMark(out, line, col int) mark { return mark{int32(out), int32(line), int32(col)} }
 
 // Pos returns the file position of byte offset off of the logical line.
 func (m *LineMap) Pos(off int) Pos {
 	if m == nil || len(m.marks) == 0 {
 		return Pos{}
 	}
-	i := sort.Search(len(m.marks), func(i int) bool { return m.marks[i].out > off }) - 1
+	i := sort.Search(len(m.marks), func(i int) bool { return int(m.marks[i].out) > off }) - 1
 	if i < 0 {
 		i = 0
 	}
 	k := m.marks[i]
-	return Pos{File: m.file, Line: k.line, Col: k.col + off - k.out}
+	return Pos{File: m.file, Line: int(k.line), Col: int(k.col) + off - int(k.out)}
 }

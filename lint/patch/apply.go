@@ -62,6 +62,19 @@ type Failure struct {
 	Reason string
 }
 
+// Placement is where a hunk applied: Line is the 1-based line of the file
+// (as the patch's earlier hunks left it) where the hunk's first context or
+// removed line was found, Offset how far that is from where the hunk's
+// header put it (git apply's "offset N lines"). For a hunk that only
+// adds lines, Line is the line they follow.
+type Placement struct {
+	Patch  *Patch
+	File   *FileDiff
+	Hunk   *Hunk
+	Line   int
+	Offset int
+}
+
 // MaxCompares bounds the line comparisons one Apply may make, so that a
 // patch crafted to match nowhere in a huge file cannot run for long.
 const MaxCompares = 50_000_000
@@ -70,6 +83,14 @@ const MaxCompares = 50_000_000
 // a diff creates are added). Hunks that do not apply are returned; the
 // others are applied even so, as git apply --reject would.
 func Apply(docs map[string]*Doc, p *Patch) []Failure {
+	_, failed := ApplyReport(docs, p)
+	return failed
+}
+
+// ApplyReport is Apply that also says where each applied hunk went, in
+// patch order.
+func ApplyReport(docs map[string]*Doc, p *Patch) ([]Placement, []Failure) {
+	var placed []Placement
 	var failed []Failure
 	budget := MaxCompares
 	for _, f := range p.Files {
@@ -91,10 +112,12 @@ func Apply(docs map[string]*Doc, p *Patch) []Failure {
 		d.floor = 0
 		delta := 0
 		for _, h := range f.Hunks {
-			if reason := applyHunk(d, p, h, delta, &budget); reason != "" {
+			line, offset, reason := applyHunk(d, p, h, delta, &budget)
+			if reason != "" {
 				failed = append(failed, Failure{p, f, h, reason})
 				continue
 			}
+			placed = append(placed, Placement{Patch: p, File: f, Hunk: h, Line: line, Offset: offset})
 			delta += h.NewLines - h.OldLines
 		}
 		if f.NewPath == "/dev/null" {
@@ -104,10 +127,11 @@ func Apply(docs map[string]*Doc, p *Patch) []Failure {
 			docs[f.NewPath] = d
 		}
 	}
-	return failed
+	return placed, failed
 }
 
-func applyHunk(d *Doc, p *Patch, h *Hunk, delta int, budget *int) string {
+// applyHunk applies h and returns where (see Placement), or why not.
+func applyHunk(d *Doc, p *Patch, h *Hunk, delta int, budget *int) (line, offset int, reason string) {
 	var pre []string
 	for _, l := range h.Lines {
 		if l.Kind != '+' {
@@ -122,11 +146,15 @@ func applyHunk(d *Doc, p *Patch, h *Hunk, delta int, budget *int) string {
 	at, how := find(d.Lines, pre, want, d.floor, budget)
 	switch how {
 	case notFound:
-		return "its context does not match the file anywhere"
+		return 0, 0, "its context does not match the file anywhere"
 	case overlaps:
-		return "it matches only where an earlier hunk of the same patch already changed the file (overlapping hunks)"
+		return 0, 0, "it matches only where an earlier hunk of the same patch already changed the file (overlapping hunks)"
 	case outOfBudget:
-		return "the search for its context took too long"
+		return 0, 0, "the search for its context took too long"
+	}
+	line, offset = at+1, at-want
+	if h.OldLines == 0 {
+		line = at
 	}
 	ref := &HunkRef{Patch: p, Hunk: h}
 	newLines := make([]string, 0, len(d.Lines)+h.NewLines-h.OldLines)
@@ -152,7 +180,7 @@ func applyHunk(d *Doc, p *Patch, h *Hunk, delta int, budget *int) string {
 	newOrigin = append(newOrigin, d.Origin[k:]...)
 	d.Lines, d.Origin = newLines, newOrigin
 	d.floor = end
-	return ""
+	return line, offset, ""
 }
 
 type findResult int

@@ -210,7 +210,16 @@ func FuzzParseApply(f *testing.F) {
 		}
 		docs := map[string]*Doc{"Makefile": NewDoc(original)}
 		for _, p := range ps {
-			Apply(docs, p)
+			placed, _ := ApplyReport(docs, p)
+			for _, pl := range placed {
+				d := docs[pl.File.Path()]
+				if d == nil {
+					continue // the patch deleted the file
+				}
+				if pl.Line < 0 || pl.Line > len(d.Lines) {
+					t.Fatalf("hunk %d placed at line %d", pl.Hunk.Index, pl.Line)
+				}
+			}
 		}
 		for name, d := range docs {
 			if len(d.Lines) != len(d.Origin) {

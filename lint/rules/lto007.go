@@ -50,10 +50,15 @@ endif`,
 	Run: runLTO007,
 }
 
-func runLTO007(p *Pass) {
-	// Misspellings: in the source, whatever the configuration.
-	makefile.Inspect(p.Makefile.Nodes, func(n makefile.Node) bool {
+// misspellings calls fn for each misspelled flag in f's text, with the
+// statement that holds it.
+// Only statements in only are looked at, when it is not nil.
+func misspellings(f *makefile.File, only map[makefile.Node]bool, fn func(n makefile.Node, pos makefile.Pos, msg string)) {
+	makefile.Inspect(f.Nodes, func(n makefile.Node) bool {
 		if _, ok := n.(*makefile.Cond); ok {
+			return true
+		}
+		if only != nil && !only[n] {
 			return true
 		}
 		for _, x := range nodeExprs(n) {
@@ -61,7 +66,7 @@ func runLTO007(p *Pass) {
 				if l, ok := part.(*makefile.Lit); ok && mayHoldFlag(l.Text) {
 					for _, w := range litWords(l) {
 						if msg := misspelling(w.text); msg != "" {
-							p.report(l.PosAt(w.off), p.reachedIn(n), false, "", msg)
+							fn(n, l.PosAt(w.off), msg)
 						}
 					}
 				}
@@ -69,6 +74,28 @@ func runLTO007(p *Pass) {
 			})
 		}
 		return true
+	})
+}
+
+// ReachWanted lists the statements of f whose eval.Reach the rules ask
+// for (eval.Config.Track): those holding a misspelled flag (LTO007) and
+// the lines make cannot parse (LTO010).
+func ReachWanted(f *makefile.File) map[makefile.Node]bool {
+	out := map[makefile.Node]bool{}
+	misspellings(f, nil, func(n makefile.Node, _ makefile.Pos, _ string) { out[n] = true })
+	makefile.Inspect(f.Nodes, func(n makefile.Node) bool {
+		if _, ok := n.(*makefile.Bad); ok {
+			out[n] = true
+		}
+		return true
+	})
+	return out
+}
+
+func runLTO007(p *Pass) {
+	// Misspellings: in the source, whatever the configuration.
+	misspellings(p.Makefile, p.Reach, func(n makefile.Node, pos makefile.Pos, msg string) {
+		p.report(pos, p.reachedIn(n), false, "", msg)
 	})
 	if len(p.Configs) == 0 {
 		return

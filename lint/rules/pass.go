@@ -47,6 +47,10 @@ type Pass struct {
 	Configs []*Evaluated
 	// Fragment is set when linting lines out of context.
 	Fragment bool
+	// Reach, when set, is what ReachWanted returned for Makefile: the
+	// rules then look for misspellings only there instead of scanning
+	// every literal again.
+	Reach map[makefile.Node]bool
 
 	rule  *Rule
 	diags []Diagnostic

@@ -11,3 +11,12 @@ override Z += z2
 Z += z3
 KBUILD_LDFLAGS := $(X) $(Y) $(Z)
 CC_FLAGS_LTO := $(origin X) $(origin Y) $(origin Z)
+# override += of nothing changes nothing: a plain += still appends.
+E :=
+W := w1
+override W += $(E)
+W += w2
+R = r1
+override R += $(E)
+R += r2
+KBUILD_LDFLAGS += $(W) $(R)
