@@ -155,6 +155,22 @@ var configCache struct {
 	sync.Mutex
 	root string
 	dirs map[string]string
+	// busy serializes the makes in one O= directory: a shadow tree is
+	// another srctree, so make may rebuild the directory's host tools.
+	busy map[string]*sync.Mutex
+}
+
+// dirLock returns the lock of an O= directory.
+func dirLock(dir string) *sync.Mutex {
+	configCache.Lock()
+	defer configCache.Unlock()
+	if configCache.busy == nil {
+		configCache.busy = map[string]*sync.Mutex{}
+	}
+	if configCache.busy[dir] == nil {
+		configCache.busy[dir] = &sync.Mutex{}
+	}
+	return configCache.busy[dir]
 }
 
 // configured returns an O= directory configured from tree with LLVM=-22
@@ -260,7 +276,7 @@ func TestRealKernelMakefiles(t *testing.T) {
 	defer func() {
 		if configCache.root != "" {
 			os.RemoveAll(configCache.root)
-			configCache.root, configCache.dirs = "", nil
+			configCache.root, configCache.dirs, configCache.busy = "", nil, nil
 		}
 	}()
 	// Two makes at a time: the configure steps serialize on the cache.
@@ -339,7 +355,12 @@ func checkRules(t *testing.T, opts Options, v realVariant) {
 func compareBuild(t *testing.T, tree, key, mode, ld string, opts Options) {
 	t.Helper()
 	build := configured(t, tree, key, mode, ld)
-	want := makeLDFLAGS(t, tree, build, ld)
+	want := func() string {
+		lock := dirLock(build)
+		lock.Lock()
+		defer lock.Unlock()
+		return makeLDFLAGS(t, tree, build, ld)
+	}()
 	opts.Build = build
 	s, err := prepare(opts)
 	if err != nil {

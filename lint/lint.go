@@ -116,6 +116,7 @@ type session struct {
 	configs   []*rules.Evaluated
 	inv       *Invocation
 	includes  *includer
+	tryRun    bool // the tree's ld-option and try-run are evaluated
 	build     *buildConfig
 }
 
@@ -428,6 +429,11 @@ func (s *session) helpers() (map[string]bool, error) {
 			out[h] = true
 		}
 	}
+	// The tree's own ld-option runs, once included, when it has try-run:
+	// only the linker command in try-run's $(shell) is modelled.
+	if defined["try-run"] && out["ld-option"] && s.tree.root != "" {
+		s.tryRun = true
+	}
 	return out, nil
 }
 
@@ -492,6 +498,7 @@ func (s *session) evaluate(c model.Config, helpers map[string]bool, cancel *atom
 		Helpers:   helpers,
 		Cancel:    cancel,
 		Include:   s.includes.resolver(false),
+		TryRun:    s.tryRun,
 	}
 	return s.run(c, cfg, symbols)
 }
@@ -507,6 +514,7 @@ func (s *session) evaluateBuild(helpers map[string]bool, cancel *atomic.Bool) (*
 		Helpers:   helpers,
 		Cancel:    cancel,
 		Include:   s.includes.resolver(true),
+		TryRun:    s.tryRun,
 	}
 	return s.run(s.build.config, cfg, s.build.symbols)
 }
