@@ -37,6 +37,7 @@ func (s *session) firstMakeStop(helpers map[string]bool, tc model.Toolchain) err
 		Helpers:   helpers,
 		Include:   s.includes.resolver(false),
 		Track:     map[makefile.Node]bool{},
+		TryRun:    s.tryRun,
 	}
 	res, err := eval.Run(s.makefile, cfg)
 	if err != nil {

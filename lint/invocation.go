@@ -203,7 +203,10 @@ func (in *includer) resolver(withBuild bool) eval.IncludeFunc {
 			}
 			return in.fromBuild(p, rel)
 		}
-		if rel, ok := within(in.inv.SrcTree, p); ok && in.t.root != "" {
+		if rel, ok := within(in.inv.SrcTree, p); ok {
+			if in.t.root == "" {
+				return nil, "", "a single Makefile is linted: give the tree to follow includes", nil
+			}
 			return in.fromTree(p, rel)
 		}
 		if rel, ok := within(in.inv.ObjTree, p); ok && in.inv.build != "" {

@@ -31,18 +31,19 @@ type realVariant struct {
 	name  string
 	rules []string // exactly these rule IDs, over the matrix
 	dist  bool     // adds the THIN_DIST choice member
+	short bool     // also run with -short (then in THIN and THIN_DIST only)
 }
 
 var realVariants = []realVariant{
-	{name: "unpatched", rules: []string{"LTO006"}},
+	{name: "unpatched", rules: []string{"LTO006"}, short: true},
 	{name: "v1", rules: []string{"LTO001", "LTO005", "LTO009"}},
-	{name: "v2", rules: nil},
+	{name: "v2", rules: nil, short: true},
 	{name: "unguarded", rules: []string{"LTO001"}},
-	{name: "split", rules: []string{"LTO004"}},
+	{name: "split", rules: []string{"LTO004"}, short: true},
 	{name: "full", rules: []string{"LTO002", "LTO006"}},
 	{name: "misspelled", rules: []string{"LTO006", "LTO007"}},
 	{name: "dist-shared", rules: []string{"LTO003"}, dist: true},
-	{name: "layout-c", dist: true},
+	{name: "layout-c", dist: true, short: true},
 	{name: "layout-d", dist: true},
 }
 
@@ -154,10 +155,26 @@ var configCache struct {
 	sync.Mutex
 	root string
 	dirs map[string]string
+	// busy serializes the makes in one O= directory: a shadow tree is
+	// another srctree, so make may rebuild the directory's host tools.
+	busy map[string]*sync.Mutex
+}
+
+// dirLock returns the lock of an O= directory.
+func dirLock(dir string) *sync.Mutex {
+	configCache.Lock()
+	defer configCache.Unlock()
+	if configCache.busy == nil {
+		configCache.busy = map[string]*sync.Mutex{}
+	}
+	if configCache.busy[dir] == nil {
+		configCache.busy[dir] = &sync.Mutex{}
+	}
+	return configCache.busy[dir]
 }
 
 // configured returns an O= directory configured from tree with LLVM=-22
-// and LD=ld: tinyconfig (once per tree and Kconfig variant, then copied),
+// and LD=ld: tinyconfig (once per tree version, then copied),
 // scripts/config for the LTO mode, olddefconfig, and syncconfig for the
 // include/config/auto.conf make reads.
 func configured(t *testing.T, tree, key, mode, ld string) string {
@@ -178,11 +195,14 @@ func configured(t *testing.T, tree, key, mode, ld string) string {
 	if d, ok := configCache.dirs[id]; ok {
 		return d
 	}
-	base, ok := configCache.dirs[key]
+	// One tinyconfig per tree version: a Kconfig variant's olddefconfig
+	// starts from a copy (the symbols it adds take their defaults).
+	version, _, _ := strings.Cut(key, "-")
+	base, ok := configCache.dirs[version]
 	if !ok {
-		base = name(key)
+		base = name(version)
 		runCmd(t, tree, "make", "-s", "O="+base, "LLVM=-22", "tinyconfig")
-		configCache.dirs[key] = base
+		configCache.dirs[version] = base
 	}
 	dir := name(id)
 	runCmd(t, configCache.root, "cp", "-a", base, dir)
@@ -256,7 +276,7 @@ func TestRealKernelMakefiles(t *testing.T) {
 	defer func() {
 		if configCache.root != "" {
 			os.RemoveAll(configCache.root)
-			configCache.root, configCache.dirs = "", nil
+			configCache.root, configCache.dirs, configCache.busy = "", nil, nil
 		}
 	}()
 	// Two makes at a time: the configure steps serialize on the cache.
@@ -265,11 +285,17 @@ func TestRealKernelMakefiles(t *testing.T) {
 		for _, version := range []string{"6.1", "6.12"} {
 			src := testenv.KernelTree(t, version)
 			for _, v := range realVariants {
+				if testing.Short() && !v.short {
+					continue
+				}
 				t.Run(version+"/"+v.name, func(t *testing.T) {
 					t.Parallel()
 					tree, opts := realTree(t, src, v)
 					checkRules(t, opts, v)
 					for _, mode := range v.modes() {
+						if testing.Short() && mode != "THIN" && mode != "THIN_DIST" {
+							continue
+						}
 						if mode == "none" && v.name != "unpatched" {
 							continue // the LTO block is not read: as unpatched
 						}
@@ -329,7 +355,12 @@ func checkRules(t *testing.T, opts Options, v realVariant) {
 func compareBuild(t *testing.T, tree, key, mode, ld string, opts Options) {
 	t.Helper()
 	build := configured(t, tree, key, mode, ld)
-	want := makeLDFLAGS(t, tree, build, ld)
+	want := func() string {
+		lock := dirLock(build)
+		lock.Lock()
+		defer lock.Unlock()
+		return makeLDFLAGS(t, tree, build, ld)
+	}()
 	opts.Build = build
 	s, err := prepare(opts)
 	if err != nil {

@@ -191,6 +191,7 @@ type session struct {
 	configs   []*rules.Evaluated
 	inv       *Invocation
 	includes  *includer
+	tryRun    bool // the tree's ld-option and try-run are evaluated
 	build     *buildConfig
 	track     map[makefile.Node]bool // the statements whose reach the rules need
 }
@@ -563,6 +564,11 @@ func (s *session) helpers() (map[string]bool, error) {
 			out[h] = true
 		}
 	}
+	// The tree's own ld-option runs, once included, when it has try-run:
+	// only the linker command in try-run's $(shell) is modelled.
+	if defined["try-run"] && out["ld-option"] && s.tree.root != "" {
+		s.tryRun = true
+	}
 	return out, nil
 }
 
@@ -628,6 +634,7 @@ func (s *session) evaluate(c model.Config, helpers map[string]bool, cancel *atom
 		Cancel:    cancel,
 		Include:   s.includes.resolver(false),
 		Track:     s.track,
+		TryRun:    s.tryRun,
 	}
 	return s.run(c, cfg, symbols)
 }
@@ -644,6 +651,7 @@ func (s *session) evaluateBuild(helpers map[string]bool, cancel *atomic.Bool) (*
 		Cancel:    cancel,
 		Include:   s.includes.resolver(true),
 		Track:     s.track,
+		TryRun:    s.tryRun,
 	}
 	return s.run(s.build.config, cfg, s.build.symbols)
 }

@@ -62,6 +62,10 @@ type Config struct {
 	Cancel *atomic.Bool
 	// Include resolves include directives; nil: none is followed.
 	Include IncludeFunc
+	// TryRun: once the makefile defines ld-option itself, its own
+	// definition runs, and the linker command of kbuild's try-run in
+	// $(shell) is answered from Toolchain.
+	TryRun bool
 }
 
 // Reach says how a statement was reached.

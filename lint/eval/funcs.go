@@ -435,7 +435,7 @@ func (ev *evaluator) callFunc(c *makefile.Call, info *Info) Value {
 		return unknownValue(c.Raw, pos, info, "the function name in "+c.Raw)
 	}
 	name := strings.TrimSpace(nameV.String())
-	if ev.cfg.Helpers[name] {
+	if ev.useHelper(name) {
 		return ev.helper(name, c, info)
 	}
 	if _, ok := ev.vars[name]; !ok {

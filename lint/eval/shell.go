@@ -16,6 +16,11 @@ import (
 // [ with integer or string comparisons, echo, true, false, :, $?, &&, ||,
 // ;, if/then/else and redirections to /dev/null. Anything else is unknown.
 func (ev *evaluator) shell(body Value, pos makefile.Pos, info *Info) Value {
+	if ev.cfg.TryRun {
+		if v, ok := ev.tryRunLinker(body, pos, info); ok {
+			return v
+		}
+	}
 	text := body.String()
 	if !body.Exact() {
 		return unknownShell(text, pos, info)

@@ -158,3 +158,24 @@ func TestMatrixAndSymbols(t *testing.T) {
 		t.Errorf("mode none: %v", s)
 	}
 }
+
+func TestForBuild(t *testing.T) {
+	rename := []string{"-mllvm", "-always-rename-promoted-locals=false"}
+	cases := []struct {
+		lld         int
+		name        string
+		verdict     Verdict
+		distributed bool
+	}{
+		{220108, "LLD 22.1.8 as configured in b", Rejects, false},
+		{230000, "LLD 23.0.0 as configured in b", Unknown, false},
+		{230100, "LLD 23.1.0 as configured in b", Accepts, true},
+		{0, "the linker configured in b", Unknown, false},
+	}
+	for _, c := range cases {
+		tc := ForBuild(c.lld, "b")
+		if tc.Name != c.name || tc.LinkerAccepts(rename) != c.verdict || tc.Distributed != c.distributed {
+			t.Errorf("ForBuild(%d) = %+v (answers %v), want %q answering %v", c.lld, tc, tc.LinkerAccepts(rename), c.name, c.verdict)
+		}
+	}
+}

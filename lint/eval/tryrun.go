@@ -1,0 +1,227 @@
+package eval
+
+import (
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+
+	"klpcheck/lint/makefile"
+	"klpcheck/lint/model"
+)
+
+// useHelper reports whether $(call name,...) is answered by the model:
+// with TryRun, ld-option is expanded from the tree's own definition once
+// the Makefile has included it (scripts/Makefile.compiler), and the model
+// answers only the linker command it runs.
+func (ev *evaluator) useHelper(name string) bool {
+	if !ev.cfg.Helpers[name] {
+		return false
+	}
+	if ev.cfg.TryRun && name == "ld-option" {
+		_, defined := ev.vars[name]
+		return !defined
+	}
+	return true
+}
+
+// tryRunLinker answers the $(shell ...) of kbuild's try-run when the tree's
+// own ld-option expands to it (scripts/Makefile.compiler):
+//
+//	set -e; TMP=$(TMPOUT)/tmp; trap "rm -rf $(TMPOUT)" EXIT; mkdir -p $(TMPOUT);
+//	if ($(LD) $(KBUILD_LDFLAGS) FLAGS -v) >/dev/null 2>&1; then echo "FLAGS"; else echo "FALLBACK"; fi
+//
+// Nothing is run: the set-up commands are only recognised, and the exit
+// status of the linker command comes from the toolchain model, as for a
+// modelled ld-option. The echoed text keeps its provenance (the literal in
+// the Makefile that called ld-option). ok is false for any other body.
+func (ev *evaluator) tryRunLinker(body Value, pos makefile.Pos, info *Info) (Value, bool) {
+	if body.HasUnknown() {
+		return nil, false
+	}
+	text := body.String()
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangPOSIX)).Parse(strings.NewReader(text), "")
+	if err != nil || len(f.Stmts) == 0 {
+		return nil, false
+	}
+	for _, s := range f.Stmts[:len(f.Stmts)-1] {
+		if !tryRunSetup(s) {
+			return nil, false
+		}
+	}
+	last := f.Stmts[len(f.Stmts)-1]
+	ic, ok := last.Cmd.(*syntax.IfClause)
+	if !ok || len(last.Redirs) > 0 || ic.Else == nil || ic.Else.Else != nil || len(ic.Else.Cond) != 0 ||
+		len(ic.Cond) != 1 || len(ic.Then) != 1 || len(ic.Else.Then) != 1 {
+		return nil, false
+	}
+	argv, ok := silencedCommand(ic.Cond[0])
+	thenAt, thenEnd, ok1 := echoSpan(ic.Then[0])
+	elseAt, elseEnd, ok2 := echoSpan(ic.Else.Then[0])
+	if !ok || !ok1 || !ok2 || len(argv) < 2 || argv[len(argv)-1] != "-v" {
+		return nil, false
+	}
+	ld := ev.varValue("LD", pos, ev.certain(info))
+	if !ld.Exact() || strings.TrimSpace(ld.String()) != argv[0] {
+		return nil, false // not the linker: a compiler probe, say
+	}
+	flags := strings.Fields(text[thenAt:thenEnd])
+	n := len(argv) - 1 - len(flags)
+	if n < 1 || strings.Join(argv[n:len(argv)-1], " ") != strings.Join(flags, " ") {
+		return nil, false
+	}
+	tc := ev.cfg.Toolchain
+	verdict := tc.LinkerAccepts(flags)
+	// A word already in KBUILD_LDFLAGS that the linker rejects fails the
+	// probe whatever the flags.
+	if verdict != model.Rejects && tc.LinkerAccepts(argv[1:n]) == model.Rejects {
+		verdict = model.Rejects
+	}
+	ev.res.ShellModelled++
+	p := &Probe{At: pos, Func: "ld-option", Flags: flags, Verdict: verdict}
+	yes := ev.withProbe(trimValue(sliceValue(body, thenAt, thenEnd)), p)
+	no := ev.withProbe(trimValue(sliceValue(body, elseAt, elseEnd)), p)
+	switch verdict {
+	case model.Accepts:
+		return yes, true
+	case model.Rejects:
+		return no, true
+	}
+	why := "whether the lld of " + tc.Name + " accepts " + strings.Join(flags, " ")
+	out := markMaybe(yes, why)
+	if no = markMaybe(no, why); len(no) > 0 {
+		if len(out) > 0 {
+			out = append(out, Segment{Text: " "})
+		}
+		out = append(out, no...)
+	}
+	return out, true
+}
+
+// tryRunSetup recognises try-run's set-up commands, none of which affects
+// the answer: set -e, an assignment, trap, mkdir -p.
+func tryRunSetup(s *syntax.Stmt) bool {
+	c, ok := s.Cmd.(*syntax.CallExpr)
+	if !ok || s.Negated || s.Background || len(s.Redirs) > 0 {
+		return false
+	}
+	if len(c.Args) == 0 {
+		return len(c.Assigns) > 0
+	}
+	if len(c.Assigns) > 0 {
+		return false
+	}
+	switch c.Args[0].Lit() {
+	case "set":
+		return len(c.Args) == 2 && c.Args[1].Lit() == "-e"
+	case "trap", "mkdir":
+		return true
+	}
+	return false
+}
+
+// silencedCommand returns the words of "(CMD) >/dev/null 2>&1" when they
+// are plain text.
+func silencedCommand(s *syntax.Stmt) ([]string, bool) {
+	sub, ok := s.Cmd.(*syntax.Subshell)
+	if !ok || s.Negated || len(sub.Stmts) != 1 || len(s.Redirs) != 2 {
+		return nil, false
+	}
+	for _, r := range s.Redirs {
+		switch {
+		case r.Op == syntax.RdrOut && r.N == nil && r.Word.Lit() == "/dev/null":
+		case r.Op == syntax.DplOut && r.N != nil && r.N.Value == "2" && r.Word.Lit() == "1":
+		default:
+			return nil, false
+		}
+	}
+	in := sub.Stmts[0]
+	call, ok := in.Cmd.(*syntax.CallExpr)
+	if !ok || in.Negated || len(in.Redirs) > 0 || len(call.Assigns) > 0 || len(call.Args) == 0 {
+		return nil, false
+	}
+	sh := &shellRun{}
+	argv := make([]string, len(call.Args))
+	for i, w := range call.Args {
+		if argv[i], ok = sh.word(w); !ok {
+			return nil, false
+		}
+	}
+	return argv, true
+}
+
+// echoSpan returns where the text echo prints lies in the body: echo with
+// one double-quoted word of plain text, or with none.
+func echoSpan(s *syntax.Stmt) (start, end int, ok bool) {
+	c, isCall := s.Cmd.(*syntax.CallExpr)
+	if !isCall || len(s.Redirs) > 0 || s.Negated || len(c.Assigns) > 0 || len(c.Args) == 0 || c.Args[0].Lit() != "echo" {
+		return 0, 0, false
+	}
+	switch len(c.Args) {
+	case 1:
+		at := int(c.Args[0].End().Offset())
+		return at, at, true
+	case 2:
+	default:
+		return 0, 0, false
+	}
+	w := c.Args[1]
+	if len(w.Parts) != 1 {
+		return 0, 0, false
+	}
+	dq, isDQ := w.Parts[0].(*syntax.DblQuoted)
+	if !isDQ || dq.Dollar {
+		return 0, 0, false
+	}
+	switch len(dq.Parts) {
+	case 0:
+		at := int(dq.Left.Offset()) + 1
+		return at, at, true
+	case 1:
+		lit, isLit := dq.Parts[0].(*syntax.Lit)
+		if !isLit || strings.ContainsAny(lit.Value, `\`) {
+			return 0, 0, false
+		}
+		return int(lit.ValuePos.Offset()), int(lit.ValueEnd.Offset()), true
+	}
+	return 0, 0, false
+}
+
+// sliceValue returns bytes [i, j) of v's text with their provenance.
+func sliceValue(v Value, i, j int) Value {
+	var out Value
+	off := 0
+	for _, s := range v {
+		a, b := max(i, off), min(j, off+len(s.Text))
+		if a < b {
+			out = append(out, s.slice(a-off, b-off))
+		}
+		off += len(s.Text)
+		if off >= j {
+			break
+		}
+	}
+	return out
+}
+
+// trimValue drops the make whitespace around v, as $(shell) and the word
+// functions see no difference.
+func trimValue(v Value) Value {
+	for len(v) > 0 {
+		t := strings.TrimLeft(v[0].Text, " \t")
+		if t != "" {
+			v = append(Value{v[0].slice(len(v[0].Text)-len(t), len(v[0].Text))}, v[1:]...)
+			break
+		}
+		v = v[1:]
+	}
+	for len(v) > 0 {
+		last := v[len(v)-1]
+		t := strings.TrimRight(last.Text, " \t")
+		if t != "" {
+			v = append(append(Value{}, v[:len(v)-1]...), last.slice(0, len(t)))
+			break
+		}
+		v = v[:len(v)-1]
+	}
+	return v
+}
