@@ -54,23 +54,25 @@ type Options struct {
 
 // Analyze reads path (and Options.Against) and returns what it found.
 func Analyze(path string, opts Options) (*Result, error) {
-	return analyze(path, func(progress func(int64, int64)) (*image, error) { return scan(path, progress) }, opts)
+	return analyze(path, func(progress func(int64, int64), withBytes bool) (*image, error) {
+		return scan(path, progress, withBytes)
+	}, opts)
 }
 
 // AnalyzeReader is Analyze for a file that is not on disk (an embedded
 // demo): name is what the report calls it. Options.Against and
 // Options.BuildDir are still paths.
 func AnalyzeReader(name string, r io.ReaderAt, size int64, opts Options) (*Result, error) {
-	return analyze(name, func(progress func(int64, int64)) (*image, error) {
+	return analyze(name, func(progress func(int64, int64), withBytes bool) (*image, error) {
 		f, err := elfsym.New(r, size, name)
 		if err != nil {
 			return nil, err
 		}
-		return scanFile(f, progress)
+		return scanFileWith(f, progress, withBytes)
 	}, opts)
 }
 
-func analyze(path string, open func(progress func(int64, int64)) (*image, error), opts Options) (*Result, error) {
+func analyze(path string, open func(progress func(int64, int64), withBytes bool) (*image, error), opts Options) (*Result, error) {
 	// The two files are read at once, and the twins matched while the
 	// census and the conflicts are worked out: a kernel's symbol tables
 	// keep both cores busy.
@@ -91,10 +93,10 @@ func analyze(path string, open func(progress func(int64, int64)) (*image, error)
 		scanned.Add(1)
 		go func() {
 			defer scanned.Done()
-			orig, origErr = scan(opts.Against, progressFor(opts.Progress, opts.Against))
+			orig, origErr = scan(opts.Against, progressFor(opts.Progress, opts.Against), true)
 		}()
 	}
-	img, err := open(progressFor(opts.Progress, path))
+	img, err := open(progressFor(opts.Progress, path), opts.Against != "")
 	scanned.Wait()
 	defer img.close()
 	defer orig.close()
