@@ -210,6 +210,9 @@ func census(img *image, prov *provenance) Census {
 			c.Functions++
 		case KindData:
 			c.Data++
+			if isStringLiteral(p.Base) {
+				c.DataStrings++
+			}
 		default:
 			c.Other++
 		}
@@ -230,19 +233,17 @@ func census(img *image, prov *provenance) Census {
 		}
 	}
 	for hash, g := range groups {
-		if g.File == "" {
-			g.File, g.FileFrom = prov.moduleOf(bases[hash])
-		}
+		g.File, g.FileFrom = prov.groupFile(bases[hash], g.File, g.FileFrom)
 		if g.File == "" {
 			g.FileFrom = FromUnknown
 		}
 		sort.Strings(g.Symbols)
 		c.ByHash = append(c.ByHash, *g)
 	}
-	// Symbols without a file of their own take their group's.
+	// A group is one module: its symbols take its file, a path in the tree.
 	for i := range c.Symbols {
-		if c.Symbols[i].File == "" {
-			c.Symbols[i].File = groups[c.Symbols[i].Hash].File
+		if f := groups[c.Symbols[i].Hash].File; f != "" {
+			c.Symbols[i].File = f
 		}
 	}
 	sort.Slice(c.ByHash, func(i, j int) bool {
@@ -301,6 +302,9 @@ type provenance struct {
 	img   *image
 	opts  Options
 	build *objects.Index
+
+	rootsDone bool
+	root      roots
 
 	dwarfLoaded bool
 	dwarfErr    error
@@ -366,56 +370,6 @@ func (p *provenance) asmLabel(name string) (*dwarfunits.Unit, bool) {
 		}
 	}
 	return nil, false
-}
-
-// moduleOf names the source file whose statics include every base name of
-// one hash group, from the build objects or the DWARF units.
-func (p *provenance) moduleOf(bases []string) (string, string) {
-	if p.build != nil {
-		objs := p.build.DefiningAllLocals(bases)
-		if len(objs) == 1 {
-			if objs[0].Source != "" {
-				return objs[0].Source, FromBuild
-			}
-			return objs[0].Path, FromBuild
-		}
-	}
-	if p.dwarf() {
-		names := map[string]bool{}
-		for _, i := range p.unitsDefiningStatics(bases) {
-			names[p.units[i].Name] = true
-		}
-		if len(names) == 1 {
-			for n := range names {
-				return n, FromDWARF
-			}
-		}
-	}
-	return "", ""
-}
-
-func (p *provenance) unitsDefiningStatics(names []string) []int {
-	count := map[int]int{}
-	seen := map[string]bool{}
-	want := 0
-	for _, n := range names {
-		if seen[n] {
-			continue
-		}
-		seen[n] = true
-		want++
-		for _, i := range p.cStatics[n] {
-			count[i]++
-		}
-	}
-	var out []int
-	for i, c := range count {
-		if c == want {
-			out = append(out, i)
-		}
-	}
-	sort.Ints(out)
-	return out
 }
 
 func (p *provenance) summary() Provenance {

@@ -215,8 +215,10 @@ func TestConflicts(t *testing.T) {
 	set := fixturetest.Get(t)
 	orig := set.Variants["orig"]
 	noDebug := stripped(t, orig.VmlinuxO)
+	// The promoted static's file is its hash group's: a path from the build
+	// objects or the DWARF units, not the STT_FILE basename.
 	hardFrom := func(from, file string) conflictWant {
-		return conflictWant{"clash_hard", "hard", from, file, "section", "seq.c"}
+		return conflictWant{"clash_hard", "hard", from, file, from, "seq.c"}
 	}
 	tests := []struct {
 		name  string
@@ -238,7 +240,7 @@ func TestConflicts(t *testing.T) {
 			{"clash_latent", "latent", "dwarf", "entry.S", "dwarf", "seq.c"},
 		}},
 		{"dwarf final link", orig.Vmlinux, "", "dwarf", []conflictWant{
-			{"clash_hard", "hard", "dwarf", "entry.S", "symtab", "seq.c"},
+			{"clash_hard", "hard", "dwarf", "entry.S", "dwarf", "seq.c"},
 			{"clash_latent", "latent", "dwarf", "entry.S", "dwarf", "seq.c"},
 		}},
 		// llvm-objcopy --strip-debug drops the STT_FILE symbols too: nothing

@@ -18,6 +18,9 @@ func WriteText(w io.Writer, res *Result) error {
 	c := &res.Suffixed
 	fmt.Fprintf(b, "%s: %s, %d symbol table entries\n", res.File, res.ELF, res.SymbolEntries)
 	fmt.Fprintf(b, "Suffixed .llvm.<hash> symbols: %d functions, %d data", c.Functions, c.Data)
+	if c.DataStrings > 0 {
+		fmt.Fprintf(b, " (%d of them string literals)", c.DataStrings)
+	}
 	if c.Other > 0 {
 		fmt.Fprintf(b, ", %d other", c.Other)
 	}

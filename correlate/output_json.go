@@ -155,6 +155,7 @@ func (j *jsonWriter) census(c *Census) {
 	j.open('{')
 	j.field("functions").int(c.Functions)
 	j.field("data").int(c.Data)
+	j.field("data_strings").int(c.DataStrings)
 	j.field("other").int(c.Other)
 	j.field("by_hash")
 	if c.ByHash == nil {

@@ -49,11 +49,13 @@ type Result struct {
 
 // Census counts the ThinLTO promoted symbols.
 type Census struct {
-	Functions int              `json:"functions"`
-	Data      int              `json:"data"`
-	Other     int              `json:"other"` // suffixed symbols of other types (NOTYPE)
-	ByHash    []HashGroup      `json:"by_hash"`
-	Symbols   []SuffixedSymbol `json:"symbols"`
+	Functions int `json:"functions"`
+	Data      int `json:"data"`
+	// DataStrings counts the string literals (".str", ".str.N") among Data.
+	DataStrings int              `json:"data_strings"`
+	Other       int              `json:"other"` // suffixed symbols of other types (NOTYPE)
+	ByHash      []HashGroup      `json:"by_hash"`
+	Symbols     []SuffixedSymbol `json:"symbols"`
 }
 
 // Total is functions plus data: what --max-suffixed limits.
