@@ -131,6 +131,21 @@ func WriteText(w io.Writer, res *Result) error {
 				fmt.Fprintf(b, "  %s %s%s by %s: %s\n", a.Side, a.Symbol, file, a.Rule, strings.Join(a.Candidates, ", "))
 			}
 		}
+		fmt.Fprintf(b, "\nChanged functions and objects (contents differ, relocated fields masked): %d; %d unchanged\n", len(t.Changed), t.UnchangedCount)
+		for _, c := range t.Changed {
+			name := c.Patched
+			if c.Orig != c.Patched {
+				name = c.Orig + " -> " + c.Patched
+			}
+			file := ""
+			if c.File != "" {
+				file = ", " + c.File
+			}
+			fmt.Fprintf(b, "  %s (%s%s) [%s]\n", name, c.Kind, file, c.Reason)
+		}
+		if t.ChangedNote != "" {
+			fmt.Fprintf(b, "  note: %s\n", t.ChangedNote)
+		}
 		writeUnmatched(b, "Only in orig", t.UnmatchedOrig)
 		writeUnmatched(b, "Only in patched", t.UnmatchedPatched)
 		if t.Skipped > 0 {

@@ -224,6 +224,11 @@ func (j *jsonWriter) twins(t *Twins) {
 	j.twinSymbols(t.UnmatchedOrig)
 	j.field("unmatched_patched")
 	j.twinSymbols(t.UnmatchedPatched)
+	j.field("changed").value(t.Changed)
+	j.field("unchanged_count").int(t.UnchangedCount)
+	if t.ChangedNote != "" {
+		j.field("changed_note").str(t.ChangedNote)
+	}
 	j.close('}')
 }
 

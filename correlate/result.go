@@ -153,6 +153,22 @@ type Twins struct {
 	Ambiguous        []Ambiguity    `json:"ambiguous"`
 	UnmatchedOrig    []TwinSymbol   `json:"unmatched_orig"`
 	UnmatchedPatched []TwinSymbol   `json:"unmatched_patched"`
+	// Changed are the paired functions and data objects whose contents
+	// differ (relocated fields masked): what a live patch must carry.
+	// UnchangedCount is how many compared equal; ChangedNote says what the
+	// comparison could not see.
+	Changed        []ChangedSymbol `json:"changed"`
+	UnchangedCount int             `json:"unchanged_count"`
+	ChangedNote    string          `json:"changed_note,omitempty"`
+}
+
+// ChangedSymbol is a pair of twins whose contents differ.
+type ChangedSymbol struct {
+	Orig    string `json:"orig"`
+	Patched string `json:"patched"`
+	Kind    string `json:"kind"`
+	File    string `json:"file,omitempty"`
+	Reason  string `json:"reason"` // size, bytes, relocations
 }
 
 // Rename is a pair whose name or binding changed.

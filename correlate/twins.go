@@ -386,6 +386,7 @@ func correlateTwins(orig, patched *image) *Twins {
 		Ambiguous:        []Ambiguity{},
 		UnmatchedOrig:    []TwinSymbol{},
 		UnmatchedPatched: []TwinSymbol{},
+		Changed:          []ChangedSymbol{},
 	}
 	files := map[fileID]uint32{}
 	m := &matcher{orig: newSide(orig, files, t.SkippedBy), patched: newSide(patched, files, t.SkippedBy)}
@@ -447,6 +448,9 @@ func correlateTwins(orig, patched *image) *Twins {
 			continue
 		}
 		t.UnmatchedPatched = append(t.UnmatchedPatched, twinSymbol(patched, s))
+	}
+	if orig.values != nil && patched.values != nil {
+		changedTwins(m, t)
 	}
 	sort.Slice(t.Renamed, func(i, j int) bool {
 		if t.Renamed[i].Orig != t.Renamed[j].Orig {
