@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -209,14 +208,7 @@ func Scan(dir string, opts Options) (*Index, error) {
 	if useArchive {
 		roots = append(roots, vmlinuxA)
 	}
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		name := d.Name()
+	err = walkTree(dir, func(p, name string) {
 		switch {
 		case useArchive:
 			if name == "lib.a" {
@@ -225,7 +217,8 @@ func Scan(dir string, opts Options) (*Index, error) {
 		case strings.HasSuffix(name, ".o"), strings.HasSuffix(name, ".a"):
 			roots = append(roots, p)
 		}
-		return nil
+	}, func(p, reason string) {
+		ix.Skipped = append(ix.Skipped, Skipped{Path: p, Reason: reason})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("walking %s: %w", dir, err)
