@@ -211,8 +211,18 @@ func (p *provenance) groupFile(bases []string, hint, hintFrom string) (string, s
 	}
 	if p.build != nil {
 		var names []string
-		for _, o := range p.build.DefiningAllLocals(known(func(n string) bool { return len(p.build.Locals(n)) > 0 })) {
-			names = append(names, p.objectSource(o))
+		if bn := known(func(n string) bool { return len(p.build.Locals(n)) > 0 || len(p.build.Globals(n)) > 0 }); len(bn) > 0 {
+			for _, o := range p.build.DefiningAll(bn) {
+				names = append(names, p.objectSource(o))
+			}
+		} else if hint != "" {
+			// Nothing the bitcode symbol tables list (string literals):
+			// the bitcode object of the STT_FILE's name, if only one has it.
+			for _, o := range p.build.Objects {
+				if o.LTO && o.Source != "" && filepath.Base(o.Source) == filepath.Base(hint) {
+					names = append(names, p.objectSource(o))
+				}
+			}
 		}
 		if f, ok := pick(names); ok {
 			return f, FromBuild

@@ -545,3 +545,36 @@ func readELF(r io.ReaderAt, size int64, c candidate) result {
 	res.obj.Asm = fileName == "" || ext == ".s"
 	return res
 }
+
+// DefiningAll returns the LTO objects that define every name, as a static
+// or as a global: "f.v", a static v inside function f, is known by f,
+// which may well be global.
+func (ix *Index) DefiningAll(names []string) []*Object {
+	names = uniq(names)
+	if len(names) == 0 {
+		return nil
+	}
+	count := map[int]int{}
+	for _, n := range names {
+		ids := map[int]bool{}
+		for _, id := range ix.locals[n] {
+			ids[id] = true
+		}
+		for _, id := range ix.globals[n] {
+			ids[id] = true
+		}
+		for id := range ids {
+			if ix.Objects[id].LTO {
+				count[id]++
+			}
+		}
+	}
+	var out []*Object
+	for id, c := range count {
+		if c == len(names) {
+			out = append(out, ix.Objects[id])
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
