@@ -228,6 +228,9 @@ func (p *provenance) groupFile(bases []string, hint, hintFrom string) (string, s
 			return f, FromBuild
 		}
 	}
+	if len(source) == 0 && hint == "" {
+		return "", "" // string literals alone: nothing the DWARF units could match
+	}
 	if p.dwarf() {
 		var names []string
 		dn := known(func(n string) bool { return len(p.cStatics[n]) > 0 || p.hasExternal(n) })
