@@ -233,7 +233,7 @@ func census(img *image, prov *provenance) Census {
 		}
 	}
 	for hash, g := range groups {
-		g.File, g.FileFrom = prov.groupFile(bases[hash], g.File, g.FileFrom)
+		g.File, g.FileFrom = prov.groupFile(hash, bases[hash], g.File, g.FileFrom)
 		if g.File == "" {
 			g.FileFrom = FromUnknown
 		}

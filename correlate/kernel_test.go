@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -92,15 +93,17 @@ func TestKernelCensus(t *testing.T) {
 
 // TestKernelGroupPaths: every hash group is named by a path in the tree,
 // and the object the build made from that file defines, per llvm-nm-22,
-// every name of the group. A group of string literals alone carries no
-// name the DWARF or the bitcode symbol table knows; without an STT_FILE
-// to go by (the final vmlinux) it stays unknown, and only such groups may.
+// every name of the group. With --build every group is named (the bitcode
+// objects' module hashes). From DWARF alone a group of string literals
+// carries no name the units know; without an STT_FILE to go by it stays
+// unknown, and only such groups may.
 func TestKernelGroupPaths(t *testing.T) {
 	k := testenv.Kernel(t)
 	tests := []struct {
 		name, file, build string
 	}{
 		{"vmlinux dwarf", filepath.Join(k.Orig, "vmlinux"), ""},
+		{"vmlinux build", filepath.Join(k.Orig, "vmlinux"), k.Build},
 		{"vmlinux.o build", filepath.Join(k.Orig, "vmlinux.o"), k.Build},
 		// DWARF of the relocatable vmlinux.o: 2.2 million relocations.
 		{"vmlinux.o dwarf", filepath.Join(k.Orig, "vmlinux.o"), ""},
@@ -119,7 +122,7 @@ func TestKernelGroupPaths(t *testing.T) {
 					}
 				}
 				if g.File == "" {
-					if len(bases) > 0 {
+					if len(bases) > 0 || tt.build != "" {
 						t.Errorf("group %s (%v) has no file", g.Hash, bases)
 					}
 					continue
@@ -144,6 +147,14 @@ func TestKernelGroupPaths(t *testing.T) {
 				for _, b := range bases {
 					if syms[b] == "" {
 						t.Errorf("group %s says %s, but llvm-nm-22 %s does not define %s", g.Hash, g.File, obj, b)
+					}
+				}
+				if len(bases) == 0 && !strings.Contains(bcaHash(t, obj), " "+g.Hash+" ") {
+					// String literals alone: only the object's module hash
+					// can tie them to it (unless the object was rebuilt
+					// since, as the patched file's is).
+					if !strings.HasSuffix(obj, strings.TrimSuffix(k.PatchedFile, ".c")+".o") {
+						t.Errorf("group %s of string literals says %s, whose HASH record is %s", g.Hash, g.File, bcaHash(t, obj))
 					}
 				}
 			}
@@ -230,6 +241,23 @@ func TestKernelTwins(t *testing.T) {
 			}
 		})
 	}
+}
+
+// bcaHash is the module hash llvm-bcanalyzer-22 dumps for a bitcode
+// object, as " <decimal> ".
+func bcaHash(t *testing.T, obj string) string {
+	t.Helper()
+	out, err := exec.Command(testenv.Tool(t, "llvm-bcanalyzer-22"), "--dump", obj).Output()
+	if err != nil {
+		t.Fatalf("llvm-bcanalyzer-22 %s: %v", obj, err)
+	}
+	m := regexp.MustCompile(`<HASH op0=([0-9]+) op1=([0-9]+) `).FindSubmatch(out)
+	if m == nil {
+		return " none "
+	}
+	hi, _ := strconv.ParseUint(string(m[1]), 10, 64)
+	lo, _ := strconv.ParseUint(string(m[2]), 10, 64)
+	return " " + strconv.FormatUint(hi<<32|lo, 10) + " "
 }
 
 func slicesContains(list []string, s string) bool {

@@ -171,12 +171,13 @@ func (p *provenance) objectSource(o *objects.Object) string {
 	return p.roots().relative(o.Source)
 }
 
-// groupFile names the source file of one hash group: the module whose
-// statics include every base name of the group, from the build objects,
-// then the DWARF units. hint is the STT_FILE basename the symbol table
+// groupFile names the source file of one hash group: the build object
+// whose ThinLTO module hash it is, else the module whose statics include
+// every base name of the group, from the build objects, then the DWARF
+// units. hint is the STT_FILE basename the symbol table
 // gives (or ""): it picks among several candidates, and is the answer of
 // last resort.
-func (p *provenance) groupFile(bases []string, hint, hintFrom string) (string, string) {
+func (p *provenance) groupFile(hash string, bases []string, hint, hintFrom string) (string, string) {
 	pick := func(cands []string) (string, bool) {
 		sort.Strings(cands)
 		cands = slices.Compact(cands)
@@ -210,6 +211,16 @@ func (p *provenance) groupFile(bases []string, hint, hintFrom string) (string, s
 		return out
 	}
 	if p.build != nil {
+		// The module hash names the object outright.
+		if objs := p.build.ByModuleHash(hash); len(objs) > 0 {
+			var names []string
+			for _, o := range objs {
+				names = append(names, p.objectSource(o))
+			}
+			if f, ok := pick(names); ok {
+				return f, FromBuild
+			}
+		}
 		var names []string
 		if bn := known(func(n string) bool { return len(p.build.Locals(n)) > 0 || len(p.build.Globals(n)) > 0 }); len(bn) > 0 {
 			for _, o := range p.build.DefiningAll(bn) {

@@ -39,6 +39,9 @@ type Object struct {
 	// LTO: LLVM bitcode, a C file compiled for LTO. Otherwise an ELF object:
 	// assembly, or C built without LTO, which LLVM's clash checks never see.
 	LTO bool
+	// ModuleHash is a bitcode object's ThinLTO module hash, as the
+	// ".llvm.<hash>" of the statics it promotes spells it; "" when unknown.
+	ModuleHash string
 	// Asm: an ELF object made from assembly: its STT_FILE names a .S/.s file,
 	// or it has none (clang's integrated assembler writes none).
 	Asm bool
@@ -404,6 +407,11 @@ func readBitcode(r io.ReaderAt, size int64, c candidate, nm string) result {
 		return result{err: err}
 	}
 	res := result{obj: &Object{LTO: true, Source: m.SourceFileName}}
+	// A module without the hash record (or one this reader cannot walk)
+	// is still matched by its names.
+	if h, ok, err := bitcode.ModuleHash(r, size, c.display); err == nil && ok {
+		res.obj.ModuleHash = h
+	}
 	for _, s := range m.Symbols {
 		if s.Undefined || s.FormatSpecific || s.Name == "" {
 			continue
@@ -544,6 +552,18 @@ func readELF(r io.ReaderAt, size int64, c candidate) result {
 	ext := strings.ToLower(filepath.Ext(fileName))
 	res.obj.Asm = fileName == "" || ext == ".s"
 	return res
+}
+
+// ByModuleHash returns the bitcode objects whose module hash is hash: the
+// object a group of promoted symbols came from.
+func (ix *Index) ByModuleHash(hash string) []*Object {
+	var out []*Object
+	for _, o := range ix.Objects {
+		if o.LTO && o.ModuleHash == hash {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // DefiningAll returns the LTO objects that define every name, as a static
