@@ -47,87 +47,129 @@ func ModuleHash(r io.ReaderAt, size int64, path string) (hash string, ok bool, e
 			return "", false, br.errorf(pos, "block %d claims %d bytes, only %d left", blockID, length, end-body)
 		}
 		if blockID == blockModule {
-			raw, err := br.bytes(pos, body+length-pos)
-			if err != nil {
-				return "", false, err
-			}
-			h, ok, err := moduleHashRecord(raw, bs.pos)
-			if err != nil {
-				return "", false, br.errorf(pos, "module block: %v", err)
-			}
-			return h, ok, nil
+			hb := &bits{buf: head}
+			hb.fixed(2)
+			hb.vbr(8)
+			width, _ := hb.vbr(4)
+			return moduleHashRecord(br, body, body+length, int(width))
 		}
 		pos = body + length
 	}
 	return "", false, nil
 }
 
-// moduleHashRecord walks the module block's own records (its sub-blocks
-// skipped by their length) to the hash record.
-func moduleHashRecord(raw []byte, pos int) (string, bool, error) {
-	hb := &bits{buf: raw}
-	hb.fixed(2)
-	hb.vbr(8)
-	width, _ := hb.vbr(4)
+// window is how much of the module block is read at a time: its own
+// records lie between sub-blocks (functions, constants, metadata) that
+// are skipped by their length without being read.
+var window = 16 << 10
+
+// moduleHashRecord walks the module block's own records, from body to end,
+// to the hash record.
+func moduleHashRecord(br *reader, body, end int64, width int) (string, bool, error) {
 	if width < 2 || width > 32 {
-		return "", false, fmt.Errorf("abbreviation width %d", width)
+		return "", false, br.errorf(body, "module block abbreviation width %d", width)
 	}
-	bs := &bits{buf: raw, pos: pos}
+	off, size := body, int64(window)
+	load := func(bit int) (*bits, error) {
+		buf, err := br.bytes(off, min(size, end-off))
+		return &bits{buf: buf, pos: bit}, err
+	}
+	bs, err := load(0)
+	if err != nil {
+		return "", false, err
+	}
 	var abbrevs [][]abbrevOp
 	for {
-		id, ok := bs.fixed(int(width))
-		if !ok {
-			return "", false, errors.New("truncated block")
-		}
-		switch id {
-		case abbrevEnd:
-			return "", false, nil
-		case abbrevEnter:
-			_, ok1 := bs.vbr(8)
-			_, ok2 := bs.vbr(4)
-			bs.align32()
-			words, ok3 := bs.fixed(32)
-			if !ok1 || !ok2 || !ok3 || words*32 > uint64(len(raw)*8-bs.pos) {
-				return "", false, errors.New("truncated sub-block")
-			}
-			bs.pos += int(words) * 32
-		case abbrevDefine:
-			ops, err := readAbbrev(bs)
-			if err != nil {
+		start := bs.pos
+		h, ok, skip, err := moduleEntry(bs, width, &abbrevs)
+		switch {
+		case err != nil && off+int64(len(bs.buf)) < end:
+			// The entry runs past the window: read it again, whole. The
+			// window starts on a 32-bit word, as alignment in the stream
+			// is counted from its start.
+			off += int64(start / 32 * 4)
+			size *= 2
+			if bs, err = load(start % 32); err != nil {
 				return "", false, err
 			}
-			abbrevs = append(abbrevs, ops)
-		case abbrevUnabbr:
-			code, ok1 := bs.vbr(6)
-			n, ok2 := bs.vbr(6)
-			if !ok1 || !ok2 || n > uint64(len(raw))*8 {
-				return "", false, errors.New("truncated record")
+			continue
+		case err != nil:
+			return "", false, br.errorf(off+int64(start/8), "module block: %v", err)
+		case ok || h == "end":
+			return h, ok, nil
+		case skip > 0 && int64(bs.pos/8)+skip <= int64(len(bs.buf)):
+			bs.pos += int(skip) * 8 // still inside the window
+		case skip > 0:
+			off += int64(bs.pos/8) + skip
+			if off > end {
+				return "", false, br.errorf(off, "module sub-block runs past the module block")
 			}
-			ops := make([]uint64, 0, min(n, 8))
-			for i := uint64(0); i < n; i++ {
-				v, ok := bs.vbr(6)
-				if !ok {
-					return "", false, errors.New("truncated record")
-				}
-				if i < 8 {
-					ops = append(ops, v)
-				}
-			}
-			if code == recordHash && n == 5 {
-				return strconv.FormatUint(ops[0]<<32|ops[1]&0xffffffff, 10), true, nil
-			}
-		default:
-			k := int(id) - 4
-			if k >= len(abbrevs) {
-				return "", false, fmt.Errorf("abbreviation %d not defined", id)
-			}
-			rec, err := readRecord(bs, abbrevs[k])
-			if err != nil {
+			size = int64(window)
+			if bs, err = load(0); err != nil {
 				return "", false, err
-			}
-			if rec.code == recordHash && len(rec.array) == 5 {
-				return strconv.FormatUint(rec.array[0]<<32|rec.array[1]&0xffffffff, 10), true, nil
 			}
 		}
 	}
+}
+
+// moduleEntry reads one entry of the module block: the hash (ok), "end",
+// a sub-block to skip (its length in bytes, from the aligned position
+// after its header), or anything else.
+func moduleEntry(bs *bits, width int, abbrevs *[][]abbrevOp) (hash string, ok bool, skip int64, err error) {
+	id, okID := bs.fixed(width)
+	if !okID {
+		return "", false, 0, errors.New("truncated block")
+	}
+	switch id {
+	case abbrevEnd:
+		return "end", false, 0, nil
+	case abbrevEnter:
+		_, ok1 := bs.vbr(8)
+		_, ok2 := bs.vbr(4)
+		bs.align32()
+		words, ok3 := bs.fixed(32)
+		if !ok1 || !ok2 || !ok3 {
+			return "", false, 0, errors.New("truncated sub-block header")
+		}
+		return "", false, int64(words) * 4, nil
+	case abbrevDefine:
+		ops, err := readAbbrev(bs)
+		if err != nil {
+			return "", false, 0, err
+		}
+		*abbrevs = append(*abbrevs, ops)
+		return "", false, 0, nil
+	case abbrevUnabbr:
+		code, ok1 := bs.vbr(6)
+		n, ok2 := bs.vbr(6)
+		if !ok1 || !ok2 {
+			return "", false, 0, errors.New("truncated record")
+		}
+		var ops [2]uint64
+		for i := uint64(0); i < n; i++ {
+			v, ok := bs.vbr(6)
+			if !ok {
+				return "", false, 0, errors.New("truncated record")
+			}
+			if i < 2 {
+				ops[i] = v
+			}
+		}
+		if code == recordHash && n == 5 {
+			return strconv.FormatUint(ops[0]<<32|ops[1]&0xffffffff, 10), true, 0, nil
+		}
+		return "", false, 0, nil
+	}
+	k := int(id) - 4
+	if k >= len(*abbrevs) {
+		return "", false, 0, fmt.Errorf("abbreviation %d not defined", id)
+	}
+	rec, err := readRecord(bs, (*abbrevs)[k])
+	if err != nil {
+		return "", false, 0, err
+	}
+	if rec.code == recordHash && len(rec.array) == 5 {
+		return strconv.FormatUint(rec.array[0]<<32|rec.array[1]&0xffffffff, 10), true, 0, nil
+	}
+	return "", false, 0, nil
 }
