@@ -606,12 +606,12 @@ func TestJSONSchema(t *testing.T) {
 	}
 	has(doc, "file", "suffixed", "other_suffixes", "conflicts", "provenance", "twins")
 	suffixed := doc["suffixed"].(map[string]any)
-	has(suffixed, "functions", "data", "by_hash", "symbols")
+	has(suffixed, "functions", "data", "data_strings", "by_hash", "symbols")
 	has(suffixed["by_hash"].([]any)[0].(map[string]any), "hash", "file", "symbols")
 	has(suffixed["symbols"].([]any)[0].(map[string]any), "name", "base", "hash", "kind", "bind", "section")
 	has(doc["conflicts"].([]any)[0].(map[string]any), "name", "class", "asm", "c")
 	twins := doc["twins"].(map[string]any)
-	has(twins, "renamed", "ambiguous", "unmatched_orig", "unmatched_patched")
+	has(twins, "renamed", "ambiguous", "unmatched_orig", "unmatched_patched", "changed", "unchanged_count")
 	has(twins["renamed"].([]any)[0].(map[string]any), "orig", "patched", "rule")
 }
 
