@@ -129,20 +129,21 @@ func digests(img *image, idx []int32, seed maphash.Seed) ([]digest, error) {
 		bySec[img.syms[i].shndx] = append(bySec[img.syms[i].shndx], k)
 	}
 	tables := relocTables(img.f)
+	owners := sectionOwners(img)
 	secs := make([]uint32, 0, len(bySec))
 	for s := range bySec {
 		secs = append(secs, s)
 	}
 	sort.Slice(secs, func(a, b int) bool { return secs[a] < secs[b] })
 	for _, shndx := range secs {
-		if err := sectionDigests(img, shndx, bySec[shndx], idx, tables, seed, out); err != nil {
+		if err := sectionDigests(img, shndx, bySec[shndx], idx, tables, owners, seed, out); err != nil {
 			return out, err
 		}
 	}
 	return out, nil
 }
 
-func sectionDigests(img *image, shndx uint32, ks []int, idx []int32, tables map[uint32]int, seed maphash.Seed, out []digest) error {
+func sectionDigests(img *image, shndx uint32, ks []int, idx []int32, tables map[uint32]int, owners map[uint32]int32, seed maphash.Seed, out []digest) error {
 	f := img.f
 	if shndx >= elfsym.Reserved || int(shndx) >= len(f.Sections) {
 		return nil // absolute or common: no bytes to compare, the size says it all
@@ -207,7 +208,7 @@ func sectionDigests(img *image, shndx uint32, ks []int, idx []int32, tables map[
 			h.Write(num[:])
 			binary.LittleEndian.PutUint64(num[:], uint64(r.addend))
 			h.Write(num[:])
-			h.WriteString(targetKey(img, r.sym))
+			h.WriteString(targetKey(img, owners, r.sym))
 			h.WriteByte(0)
 		}
 		out[k].relocs = h.Sum64()
@@ -215,17 +216,44 @@ func sectionDigests(img *image, shndx uint32, ks []int, idx []int32, tables map[
 	return nil
 }
 
+// sectionOwners maps each section that holds exactly one function or
+// data object, at its start, to that symbol: with -ffunction-sections and
+// -fdata-sections a reference to a static through its section symbol
+// (.text.foo+0) and one through its name (foo, once promoted) are the same
+// reference, as klp-diff sees them after turning section references into
+// symbol references.
+func sectionOwners(img *image) map[uint32]int32 {
+	owners := map[uint32]int32{}
+	for i := range img.syms {
+		s := &img.syms[i]
+		if !hasContents(s) {
+			continue
+		}
+		if _, seen := owners[s.shndx]; seen {
+			owners[s.shndx] = -1
+			continue
+		}
+		owners[s.shndx] = int32(i)
+		if img.values[i] != 0 && img.f.Type == elfsym.TypeRel {
+			owners[s.shndx] = -1
+		}
+	}
+	return owners
+}
+
 // targetKey names a relocation's target the same way in both builds.
-func targetKey(img *image, i uint32) string {
+func targetKey(img *image, owners map[uint32]int32, i uint32) string {
 	if int(i) >= len(img.table) {
 		return fmt.Sprintf("#%d", i)
 	}
 	e := img.table[i]
-	var name string
+	name := img.strtab[e.nameOff : e.nameOff+e.nameLen]
 	if e.typ == elfsym.STTSection {
-		name = "section " + img.f.SectionName(e.shndx)
-	} else {
-		name = img.strtab[e.nameOff : e.nameOff+e.nameLen]
+		if o, ok := owners[e.shndx]; ok && o >= 0 {
+			name = img.name(&img.syms[o])
+		} else {
+			name = "section " + img.f.SectionName(e.shndx)
+		}
 	}
 	if p, ok := symname.SplitLLVM(name); ok {
 		return p.Base
