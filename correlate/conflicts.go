@@ -117,13 +117,16 @@ func classify(img *image, prov *provenance, groups map[string]HashGroup, c candi
 	if c.hard {
 		cDef = definition(img, c.static)
 		cDef.Origin = "C"
-		file, from := img.fileOf(c.static)
-		if file == "" {
-			if p, ok := symname.SplitLLVM(img.name(c.static)); ok {
-				if g, ok := groups[p.Hash]; ok && g.File != "" {
-					file, from = g.File, g.FileFrom
-				}
+		// The group's file is a path in the tree; the symbol table's only a
+		// basename.
+		var file, from string
+		if p, ok := symname.SplitLLVM(img.name(c.static)); ok {
+			if g, ok := groups[p.Hash]; ok && g.File != "" {
+				file, from = g.File, g.FileFrom
 			}
+		}
+		if file == "" {
+			file, from = img.fileOf(c.static)
 		}
 		cDef.File, cDef.From = file, from
 		if from == "" {
@@ -183,7 +186,7 @@ func (p *provenance) globalOrigin(img *image, g *sym) (Definition, origin) {
 		}
 		switch {
 		case len(nonLTO) > 0:
-			def.File, def.Origin, def.From = objectList(nonLTO), nonLTO[0].Kind(), FromBuild
+			def.File, def.Origin, def.From = p.sourceList(nonLTO), nonLTO[0].Kind(), FromBuild
 			return def, originAsm
 		case len(lto) > 0:
 			def.File, def.Origin, def.From = objectList(lto), "LLVM bitcode", FromBuild
@@ -191,12 +194,12 @@ func (p *provenance) globalOrigin(img *image, g *sym) (Definition, origin) {
 		}
 	}
 	if u, ok := p.asmLabel(img.name(g)); ok {
-		def.File, def.Origin, def.From = u.Name, "assembly", FromDWARF
+		def.File, def.Origin, def.From = p.unitPathOf(u), "assembly", FromDWARF
 		return def, originAsm
 	}
 	if p.dwarf() {
 		if i, ok := p.cExternals[img.name(g)]; ok {
-			def.File, def.Origin, def.From = p.units[i].Name, "C", FromDWARF
+			def.File, def.Origin, def.From = p.unitPath(i), "C", FromDWARF
 			return def, originC
 		}
 		if p.dwarfExcludesC() {
@@ -246,10 +249,10 @@ func (p *provenance) staticOrigin(img *image, s *sym) (Definition, origin) {
 		}
 		switch {
 		case len(lto) > 0:
-			def.File, def.Origin, def.From = sourceList(lto), "C", FromBuild
+			def.File, def.Origin, def.From = p.sourceList(lto), "C", FromBuild
 			return def, originC
 		case len(nonLTO) > 0:
-			def.File, def.Origin, def.From = objectList(nonLTO), nonLTO[0].Kind(), FromBuild
+			def.File, def.Origin, def.From = p.sourceList(nonLTO), nonLTO[0].Kind(), FromBuild
 			return def, originAsm
 		}
 	}
@@ -258,7 +261,7 @@ func (p *provenance) staticOrigin(img *image, s *sym) (Definition, origin) {
 			names := map[string]bool{}
 			var list []string
 			for _, i := range units {
-				if n := p.units[i].Name; !names[n] {
+				if n := p.unitPath(i); !names[n] {
 					names[n] = true
 					list = append(list, n)
 				}
@@ -268,7 +271,7 @@ func (p *provenance) staticOrigin(img *image, s *sym) (Definition, origin) {
 			return def, originC
 		}
 		if u, ok := p.asmLabel(img.name(s)); ok {
-			def.File, def.Origin, def.From = u.Name, "assembly", FromDWARF
+			def.File, def.Origin, def.From = p.unitPathOf(u), "assembly", FromDWARF
 			return def, originAsm
 		}
 	}
@@ -298,14 +301,11 @@ func objectList(objs []*objects.Object) string {
 	return strings.Join(names, ", ")
 }
 
-func sourceList(objs []*objects.Object) string {
+func (p *provenance) sourceList(objs []*objects.Object) string {
 	seen := map[string]bool{}
 	var names []string
 	for _, o := range objs {
-		n := o.Source
-		if n == "" {
-			n = o.Path
-		}
+		n := p.objectSource(o)
 		if !seen[n] {
 			seen[n] = true
 			names = append(names, n)

@@ -55,23 +55,25 @@ type Options struct {
 
 // Analyze reads path (and Options.Against) and returns what it found.
 func Analyze(path string, opts Options) (*Result, error) {
-	return analyze(path, func(progress func(int64, int64)) (*image, error) { return scan(path, progress) }, opts)
+	return analyze(path, func(progress func(int64, int64), withBytes bool) (*image, error) {
+		return scan(path, progress, withBytes)
+	}, opts)
 }
 
 // AnalyzeReader is Analyze for a file that is not on disk (an embedded
 // demo): name is what the report calls it. Options.Against and
 // Options.BuildDir are still paths.
 func AnalyzeReader(name string, r io.ReaderAt, size int64, opts Options) (*Result, error) {
-	return analyze(name, func(progress func(int64, int64)) (*image, error) {
+	return analyze(name, func(progress func(int64, int64), withBytes bool) (*image, error) {
 		f, err := elfsym.New(r, size, name)
 		if err != nil {
 			return nil, err
 		}
-		return scanFile(f, progress)
+		return scanFileWith(f, progress, withBytes)
 	}, opts)
 }
 
-func analyze(path string, open func(progress func(int64, int64)) (*image, error), opts Options) (*Result, error) {
+func analyze(path string, open func(progress func(int64, int64), withBytes bool) (*image, error), opts Options) (*Result, error) {
 	// The two files are read at once, and the twins matched while the
 	// census and the conflicts are worked out: a kernel's symbol tables
 	// keep both cores busy.
@@ -92,10 +94,10 @@ func analyze(path string, open func(progress func(int64, int64)) (*image, error)
 		scanned.Add(1)
 		go func() {
 			defer scanned.Done()
-			orig, origErr = scan(opts.Against, progressFor(opts.Progress, opts.Against))
+			orig, origErr = scan(opts.Against, progressFor(opts.Progress, opts.Against), true)
 		}()
 	}
-	img, err := open(progressFor(opts.Progress, path))
+	img, err := open(progressFor(opts.Progress, path), opts.Against != "")
 	scanned.Wait()
 	defer img.close()
 	defer orig.close()
@@ -247,6 +249,9 @@ func census(img *image, prov *provenance) Census {
 			c.Functions++
 		case KindData:
 			c.Data++
+			if isStringLiteral(p.Base) {
+				c.DataStrings++
+			}
 		default:
 			c.Other++
 		}
@@ -267,19 +272,17 @@ func census(img *image, prov *provenance) Census {
 		}
 	}
 	for hash, g := range groups {
-		if g.File == "" {
-			g.File, g.FileFrom = prov.moduleOf(bases[hash])
-		}
+		g.File, g.FileFrom = prov.groupFile(hash, bases[hash], g.File, g.FileFrom)
 		if g.File == "" {
 			g.FileFrom = FromUnknown
 		}
 		sort.Strings(g.Symbols)
 		c.ByHash = append(c.ByHash, *g)
 	}
-	// Symbols without a file of their own take their group's.
+	// A group is one module: its symbols take its file, a path in the tree.
 	for i := range c.Symbols {
-		if c.Symbols[i].File == "" {
-			c.Symbols[i].File = groups[c.Symbols[i].Hash].File
+		if f := groups[c.Symbols[i].Hash].File; f != "" {
+			c.Symbols[i].File = f
 		}
 	}
 	sort.Slice(c.ByHash, func(i, j int) bool {
@@ -339,8 +342,12 @@ type provenance struct {
 	opts  Options
 	build *objects.Index
 
-	dwarfOnce   sync.Once
-	prefetched  bool
+	dwarfOnce  sync.Once
+	prefetched bool
+
+	rootsDone bool
+	root      roots
+
 	dwarfLoaded bool
 	dwarfErr    error
 	units       []dwarfunits.Unit
@@ -422,56 +429,6 @@ func (p *provenance) asmLabel(name string) (*dwarfunits.Unit, bool) {
 		}
 	}
 	return nil, false
-}
-
-// moduleOf names the source file whose statics include every base name of
-// one hash group, from the build objects or the DWARF units.
-func (p *provenance) moduleOf(bases []string) (string, string) {
-	if p.build != nil {
-		objs := p.build.DefiningAllLocals(bases)
-		if len(objs) == 1 {
-			if objs[0].Source != "" {
-				return objs[0].Source, FromBuild
-			}
-			return objs[0].Path, FromBuild
-		}
-	}
-	if p.dwarf() {
-		names := map[string]bool{}
-		for _, i := range p.unitsDefiningStatics(bases) {
-			names[p.units[i].Name] = true
-		}
-		if len(names) == 1 {
-			for n := range names {
-				return n, FromDWARF
-			}
-		}
-	}
-	return "", ""
-}
-
-func (p *provenance) unitsDefiningStatics(names []string) []int {
-	count := map[int]int{}
-	seen := map[string]bool{}
-	want := 0
-	for _, n := range names {
-		if seen[n] {
-			continue
-		}
-		seen[n] = true
-		want++
-		for _, i := range p.cStatics[n] {
-			count[i]++
-		}
-	}
-	var out []int
-	for i, c := range count {
-		if c == want {
-			out = append(out, i)
-		}
-	}
-	sort.Ints(out)
-	return out
 }
 
 // problems lists what keeps the provenance from being complete: every

@@ -24,10 +24,22 @@ type sym struct {
 }
 
 // flags bits.
-const flagPromoted = 1 // the name carries .llvm.<digits>
+const (
+	flagPromoted = 1 // the name carries .llvm.<digits>
+	// flagUnfiled: a global the link made local (hidden visibility) that
+	// sits under an STT_FILE which is not its own. lld writes such symbols
+	// at the end of their input file's locals: for a vmlinux linked from
+	// vmlinux.o that is after vmlinux.o's last STT_FILE, so every promoted
+	// static would seem to come from one file. Such a symbol has no file
+	// and is matched as the global it was.
+	flagUnfiled = 2
+)
 
 func (s *sym) local() bool    { return s.bind == elfsym.STBLocal }
 func (s *sym) promoted() bool { return s.flags&flagPromoted != 0 }
+
+// globalScope: a global, or a local that was one until the final link.
+func (s *sym) globalScope() bool { return !s.local() || s.flags&flagUnfiled != 0 }
 
 // image is a scanned ELF file.
 type image struct {
@@ -36,14 +48,32 @@ type image struct {
 	strtab string
 	syms   []sym
 	// fileNames are the STT_FILE names in order of appearance; entry 0 is
-	// "" (no file).
+	// "" (no file). fileOcc numbers the entries that share a name, from 1,
+	// in the same order: several kernel files share a basename (core.c
+	// eleven times), and the position tells them apart between two builds
+	// of one tree. fileDup marks the names that occur more than once.
 	fileNames []string
+	fileOcc   []uint32
+	fileDup   []bool
 	// sectionFile maps a section to the STT_FILE its section symbol follows:
 	// in an ld -r link each promoted function keeps a section of its own
 	// (.text.twice.llvm.123), whose section symbol sits among the locals of
 	// its source file even though the function itself is global.
 	sectionFile map[uint32]uint32
 	entries     int // symbol table entries, including the null symbol
+
+	// Only when the bytes of symbols are compared (twins): value and size
+	// of each of syms, and, by symbol table index, what a relocation needs
+	// to name its target.
+	values, sizes []uint64
+	table         []tableEntry
+}
+
+// tableEntry is one symbol table entry, as a relocation target.
+type tableEntry struct {
+	nameOff, nameLen uint32
+	shndx            uint32
+	typ              uint8
 }
 
 // name is the symbol's name.
@@ -54,13 +84,23 @@ func (img *image) name(s *sym) string {
 // fileName is the STT_FILE name of a local symbol, or "".
 func (img *image) fileName(s *sym) string { return img.fileNames[s.file] }
 
-// scan opens path and reads its symbol table once.
-func scan(path string, progress func(done, total int64)) (*image, error) {
+// fileLabel is the STT_FILE name of a local symbol for reports, with its
+// position among same-named files when the name is not unique ("core.c#3").
+func (img *image) fileLabel(s *sym) string {
+	if s.file == 0 || !img.fileDup[s.file] {
+		return img.fileNames[s.file]
+	}
+	return fmt.Sprintf("%s#%d", img.fileNames[s.file], img.fileOcc[s.file])
+}
+
+// scan opens path and reads its symbol table once; withBytes also keeps
+// what comparing the symbols' bytes needs.
+func scan(path string, progress func(done, total int64), withBytes bool) (*image, error) {
 	f, err := elfsym.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	img, err := scanFile(f, progress)
+	img, err := scanFileWith(f, progress, withBytes)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -69,6 +109,10 @@ func scan(path string, progress func(done, total int64)) (*image, error) {
 }
 
 func scanFile(f *elfsym.File, progress func(done, total int64)) (*image, error) {
+	return scanFileWith(f, progress, false)
+}
+
+func scanFileWith(f *elfsym.File, progress func(done, total int64), withBytes bool) (*image, error) {
 	it, err := f.Symbols()
 	if err != nil {
 		return nil, err
@@ -78,13 +122,25 @@ func scanFile(f *elfsym.File, progress func(done, total int64)) (*image, error) 
 	}
 	img := &image{path: f.Path, f: f, strtab: it.StringTable(), sectionFile: map[uint32]uint32{}, entries: it.Len(), fileNames: []string{""}}
 	img.syms = make([]sym, 0, max(it.Len()-1, 0))
+	if withBytes {
+		img.values = make([]uint64, 0, max(it.Len()-1, 0))
+		img.sizes = make([]uint64, 0, max(it.Len()-1, 0))
+		img.table = make([]tableEntry, it.Len())
+	}
+	linked := f.Type != elfsym.TypeRel
+	occ := map[string]uint32{}
 	var file uint32
 	for it.Next() {
 		s := it.Symbol()
 		typ := s.Type()
+		if withBytes && int(s.Index) < len(img.table) {
+			img.table[s.Index] = tableEntry{nameOff: s.NameOff, nameLen: uint32(len(s.Name)), shndx: s.Shndx, typ: typ}
+		}
 		switch typ {
 		case elfsym.STTFile:
+			occ[s.Name]++
 			img.fileNames = append(img.fileNames, s.Name)
+			img.fileOcc = append(img.fileOcc, occ[s.Name])
 			file = uint32(len(img.fileNames) - 1)
 			continue
 		case elfsym.STTSection:
@@ -103,12 +159,59 @@ func scanFile(f *elfsym.File, progress func(done, total int64)) (*image, error) 
 		if symname.IsPromoted(s.Name) {
 			rec.flags |= flagPromoted
 		}
+		if linked && rec.bind == elfsym.STBLocal && rec.vis != 0 {
+			// Only for now: unfileDemoted decides.
+			rec.flags |= flagUnfiled
+		}
 		img.syms = append(img.syms, rec)
+		if withBytes {
+			img.values = append(img.values, s.Value)
+			img.sizes = append(img.sizes, s.Size)
+		}
 	}
 	if err := it.Err(); err != nil {
 		return nil, err
 	}
+	img.fileOcc = append([]uint32{0}, img.fileOcc...)
+	img.fileDup = make([]bool, len(img.fileNames))
+	for i, n := range img.fileNames {
+		img.fileDup[i] = i > 0 && occ[n] > 1
+	}
+	img.unfileDemoted()
 	return img, nil
+}
+
+// unfileDemoted decides, per STT_FILE, whether the demoted globals under it
+// belong to it. All promoted statics of one module share its hash, so an
+// STT_FILE whose demoted symbols carry more than one hash is not their
+// file: their flagUnfiled stays and their file is dropped. Under any other
+// STT_FILE (a final link straight from the LTO objects) they keep their file
+// and are matched as locals.
+func (img *image) unfileDemoted() {
+	hashOf := map[uint32]string{}
+	mixed := map[uint32]bool{}
+	for i := range img.syms {
+		s := &img.syms[i]
+		if s.flags&flagUnfiled == 0 || !s.promoted() {
+			continue
+		}
+		p, _ := symname.SplitLLVM(img.name(s))
+		if h, ok := hashOf[s.file]; ok && h != p.Hash {
+			mixed[s.file] = true
+		}
+		hashOf[s.file] = p.Hash
+	}
+	for i := range img.syms {
+		s := &img.syms[i]
+		if s.flags&flagUnfiled == 0 {
+			continue
+		}
+		if s.file != 0 && !mixed[s.file] {
+			s.flags &^= flagUnfiled
+			continue
+		}
+		s.file = 0
+	}
 }
 
 func (img *image) close() {
@@ -124,6 +227,9 @@ func (img *image) section(s *sym) string { return img.f.SectionName(s.shndx) }
 // STT_FILE for a local; for a global, the STT_FILE its own section (named
 // after it, as function and data sections are) belongs to.
 func (img *image) fileOf(s *sym) (file, from string) {
+	if s.flags&flagUnfiled != 0 {
+		return "", ""
+	}
 	if s.local() {
 		if s.file != 0 {
 			return img.fileNames[s.file], FromSymtab

@@ -18,6 +18,9 @@ func WriteText(w io.Writer, res *Result) error {
 	c := &res.Suffixed
 	fmt.Fprintf(b, "%s: %s, %d symbol table entries\n", res.File, res.ELF, res.SymbolEntries)
 	fmt.Fprintf(b, "Suffixed .llvm.<hash> symbols: %d functions, %d data", c.Functions, c.Data)
+	if c.DataStrings > 0 {
+		fmt.Fprintf(b, " (%d of them string literals)", c.DataStrings)
+	}
 	if c.Other > 0 {
 		fmt.Fprintf(b, ", %d other", c.Other)
 	}
@@ -133,6 +136,21 @@ func WriteText(w io.Writer, res *Result) error {
 				}
 				fmt.Fprintf(b, "  %s %s%s by %s: %s\n", a.Side, a.Symbol, file, a.Rule, strings.Join(a.Candidates, ", "))
 			}
+		}
+		fmt.Fprintf(b, "\nChanged functions and objects (contents differ, relocated fields masked): %d; %d unchanged\n", len(t.Changed), t.UnchangedCount)
+		for _, c := range t.Changed {
+			name := c.Patched
+			if c.Orig != c.Patched {
+				name = c.Orig + " -> " + c.Patched
+			}
+			file := ""
+			if c.File != "" {
+				file = ", " + c.File
+			}
+			fmt.Fprintf(b, "  %s (%s%s) [%s]\n", name, c.Kind, file, c.Reason)
+		}
+		if t.ChangedNote != "" {
+			fmt.Fprintf(b, "  note: %s\n", t.ChangedNote)
 		}
 		writeUnmatched(b, "Only in orig", t.UnmatchedOrig)
 		writeUnmatched(b, "Only in patched", t.UnmatchedPatched)

@@ -157,6 +157,7 @@ func (j *jsonWriter) census(c *Census) {
 	j.open('{')
 	j.field("functions").int(c.Functions)
 	j.field("data").int(c.Data)
+	j.field("data_strings").int(c.DataStrings)
 	j.field("other").int(c.Other)
 	j.field("by_hash")
 	if c.ByHash == nil {
@@ -225,6 +226,11 @@ func (j *jsonWriter) twins(t *Twins) {
 	j.twinSymbols(t.UnmatchedOrig)
 	j.field("unmatched_patched")
 	j.twinSymbols(t.UnmatchedPatched)
+	j.field("changed").value(t.Changed)
+	j.field("unchanged_count").int(t.UnchangedCount)
+	if t.ChangedNote != "" {
+		j.field("changed_note").str(t.ChangedNote)
+	}
 	j.close('}')
 }
 

@@ -56,11 +56,13 @@ type Result struct {
 
 // Census counts the ThinLTO promoted symbols.
 type Census struct {
-	Functions int              `json:"functions"`
-	Data      int              `json:"data"`
-	Other     int              `json:"other"` // suffixed symbols of other types (NOTYPE)
-	ByHash    []HashGroup      `json:"by_hash"`
-	Symbols   []SuffixedSymbol `json:"symbols"`
+	Functions int `json:"functions"`
+	Data      int `json:"data"`
+	// DataStrings counts the string literals (".str", ".str.N") among Data.
+	DataStrings int              `json:"data_strings"`
+	Other       int              `json:"other"` // suffixed symbols of other types (NOTYPE)
+	ByHash      []HashGroup      `json:"by_hash"`
+	Symbols     []SuffixedSymbol `json:"symbols"`
 }
 
 // Total is functions plus data: what --max-suffixed limits.
@@ -158,6 +160,22 @@ type Twins struct {
 	Ambiguous        []Ambiguity    `json:"ambiguous"`
 	UnmatchedOrig    []TwinSymbol   `json:"unmatched_orig"`
 	UnmatchedPatched []TwinSymbol   `json:"unmatched_patched"`
+	// Changed are the paired functions and data objects whose contents
+	// differ (relocated fields masked): what a live patch must carry.
+	// UnchangedCount is how many compared equal; ChangedNote says what the
+	// comparison could not see.
+	Changed        []ChangedSymbol `json:"changed"`
+	UnchangedCount int             `json:"unchanged_count"`
+	ChangedNote    string          `json:"changed_note,omitempty"`
+}
+
+// ChangedSymbol is a pair of twins whose contents differ.
+type ChangedSymbol struct {
+	Orig    string `json:"orig"`
+	Patched string `json:"patched"`
+	Kind    string `json:"kind"`
+	File    string `json:"file,omitempty"`
+	Reason  string `json:"reason"` // size, bytes, relocations
 }
 
 // Rename is a pair whose name or binding changed.

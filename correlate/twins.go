@@ -97,7 +97,13 @@ type ambiguity struct {
 	candidates []int32
 }
 
-func newSide(img *image, files map[string]uint32, skipped map[string]int) *side {
+// fileID is an STT_FILE by name and position among those of that name.
+type fileID struct {
+	name string
+	occ  uint32
+}
+
+func newSide(img *image, files map[fileID]uint32, skipped map[string]int) *side {
 	s := &side{img: img, idx: make([]int32, 0, len(img.syms)), amb: map[int32]*ambiguity{}}
 	for i := range img.syms {
 		if r := skipReason(img, &img.syms[i]); r != "" {
@@ -107,13 +113,17 @@ func newSide(img *image, files map[string]uint32, skipped map[string]int) *side 
 		s.idx = append(s.idx, int32(i))
 	}
 	// The two files number their STT_FILE symbols independently; same-file
-	// matching needs one numbering.
+	// matching needs one numbering. A file is its name and its position
+	// among the files of that name: two builds of one tree link their
+	// objects in the same order, so the third core.c of one is the third
+	// core.c of the other, and a basename alone never identifies a file.
 	ids := make([]uint32, len(img.fileNames))
 	for i, name := range img.fileNames {
-		id, ok := files[name]
+		k := fileID{name, img.fileOcc[i]}
+		id, ok := files[k]
 		if !ok {
 			id = uint32(len(files))
-			files[name] = id
+			files[k] = id
 		}
 		ids[i] = id
 	}
@@ -154,8 +164,10 @@ type keyRule struct {
 	key       int
 }
 
-func isGlobal(s *sym) bool { return !s.local() }
-func isLocal(s *sym) bool  { return s.local() }
+// The scope rules match by: a global the final link made local and left
+// without its file is matched as the global it was.
+func isGlobal(s *sym) bool { return s.globalScope() }
+func isLocal(s *sym) bool  { return !s.globalScope() }
 
 var keyRules = []keyRule{
 	{RuleName, isGlobal, isGlobal, keyName},
@@ -374,8 +386,9 @@ func correlateTwins(orig, patched *image) *Twins {
 		Ambiguous:        []Ambiguity{},
 		UnmatchedOrig:    []TwinSymbol{},
 		UnmatchedPatched: []TwinSymbol{},
+		Changed:          []ChangedSymbol{},
 	}
-	files := map[string]uint32{}
+	files := map[fileID]uint32{}
 	m := &matcher{orig: newSide(orig, files, t.SkippedBy), patched: newSide(patched, files, t.SkippedBy)}
 	for _, n := range t.SkippedBy {
 		t.Skipped += n
@@ -401,7 +414,7 @@ func correlateTwins(orig, patched *image) *Twins {
 		if j < 0 {
 			if a := o.amb[int32(i)]; a != nil {
 				t.Ambiguous = append(t.Ambiguous, Ambiguity{Symbol: o.name(i), Side: "orig", Rule: a.rule,
-					Candidates: names(p, a.candidates), File: orig.fileName(s)})
+					Candidates: names(p, a.candidates), File: orig.fileLabel(s)})
 				for _, c := range a.candidates {
 					covered[c] = true
 				}
@@ -414,13 +427,13 @@ func correlateTwins(orig, patched *image) *Twins {
 		rule := keyRules[o.rule[i]].name
 		t.Rules[rule]++
 		ps := p.sym(j)
-		changes := renameChanges(o.name(i), p.name(j), s.local(), ps.local())
+		changes := renameChanges(o.name(i), p.name(j), !s.globalScope(), !ps.globalScope())
 		if len(changes) == 0 {
 			t.Unchanged++
 			continue
 		}
 		t.Renamed = append(t.Renamed, Rename{Orig: o.name(i), Patched: p.name(j), Rule: rule,
-			Changes: changes, Kind: kindName(s.typ), File: firstNonEmpty(patched.fileName(ps), orig.fileName(s))})
+			Changes: changes, Kind: kindName(s.typ), File: firstNonEmpty(patched.fileLabel(ps), orig.fileLabel(s))})
 	}
 	for j := range p.idx {
 		if p.twin[j] >= 0 {
@@ -430,11 +443,14 @@ func correlateTwins(orig, patched *image) *Twins {
 		if a := p.amb[int32(j)]; a != nil {
 			if !covered[int32(j)] {
 				t.Ambiguous = append(t.Ambiguous, Ambiguity{Symbol: p.name(j), Side: "patched", Rule: a.rule,
-					Candidates: names(o, a.candidates), File: patched.fileName(s)})
+					Candidates: names(o, a.candidates), File: patched.fileLabel(s)})
 			}
 			continue
 		}
 		t.UnmatchedPatched = append(t.UnmatchedPatched, twinSymbol(patched, s))
+	}
+	if orig.values != nil && patched.values != nil {
+		changedTwins(m, t)
 	}
 	sort.Slice(t.Renamed, func(i, j int) bool {
 		if t.Renamed[i].Orig != t.Renamed[j].Orig {
@@ -461,7 +477,7 @@ func names(s *side, idx []int32) []string {
 	out := make([]string, len(idx))
 	for k, i := range idx {
 		out[k] = s.name(int(i))
-		if f := s.img.fileName(s.sym(int(i))); f != "" {
+		if f := s.img.fileLabel(s.sym(int(i))); f != "" {
 			out[k] += " (" + f + ")"
 		}
 	}
@@ -470,7 +486,7 @@ func names(s *side, idx []int32) []string {
 }
 
 func twinSymbol(img *image, s *sym) TwinSymbol {
-	return TwinSymbol{Name: img.name(s), Kind: kindName(s.typ), Bind: bindName(s.bind), File: img.fileName(s)}
+	return TwinSymbol{Name: img.name(s), Kind: kindName(s.typ), Bind: bindName(s.bind), File: img.fileLabel(s)}
 }
 
 func sortTwinSymbols(list []TwinSymbol) {

@@ -11,11 +11,11 @@
 package objects
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,6 +40,9 @@ type Object struct {
 	// LTO: LLVM bitcode, a C file compiled for LTO. Otherwise an ELF object:
 	// assembly, or C built without LTO, which LLVM's clash checks never see.
 	LTO bool
+	// ModuleHash is a bitcode object's ThinLTO module hash, as the
+	// ".llvm.<hash>" of the statics it promotes spells it; "" when unknown.
+	ModuleHash string
 	// Asm: an ELF object made from assembly: its STT_FILE names a .S/.s file,
 	// or it has none (clang's integrated assembler writes none).
 	Asm bool
@@ -209,14 +212,7 @@ func Scan(dir string, opts Options) (*Index, error) {
 	if useArchive {
 		roots = append(roots, vmlinuxA)
 	}
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		name := d.Name()
+	err = walkTree(dir, func(p, name string) {
 		switch {
 		case useArchive:
 			if name == "lib.a" {
@@ -225,7 +221,8 @@ func Scan(dir string, opts Options) (*Index, error) {
 		case strings.HasSuffix(name, ".o"), strings.HasSuffix(name, ".a"):
 			roots = append(roots, p)
 		}
-		return nil
+	}, func(p, reason string) {
+		ix.Skipped = append(ix.Skipped, Skipped{Path: p, Reason: reason})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("walking %s: %w", dir, err)
@@ -344,6 +341,11 @@ func Scan(dir string, opts Options) (*Index, error) {
 		if r.nm != "" {
 			ix.NM = r.nm
 		}
+		if !r.obj.LTO && r.obj.Source == "" && !cands[i].member {
+			// clang's integrated assembler writes no STT_FILE: kbuild's
+			// .cmd file beside the object names the .S it was made from.
+			r.obj.Source = kbuildSource(cands[i].path)
+		}
 		id := len(ix.Objects)
 		r.obj.Path = cands[i].display
 		ix.Objects = append(ix.Objects, r.obj)
@@ -411,6 +413,11 @@ func readBitcode(r io.ReaderAt, size int64, c candidate, nm string) result {
 		return result{err: err}
 	}
 	res := result{obj: &Object{LTO: true, Source: m.SourceFileName}}
+	// A module without the hash record (or one this reader cannot walk)
+	// is still matched by its names.
+	if h, ok, err := bitcode.ModuleHash(r, size, c.display); err == nil && ok {
+		res.obj.ModuleHash = h
+	}
 	for _, s := range m.Symbols {
 		if s.Undefined || s.FormatSpecific || s.Name == "" {
 			continue
@@ -551,4 +558,80 @@ func readELF(r io.ReaderAt, size int64, c candidate) result {
 	ext := strings.ToLower(filepath.Ext(fileName))
 	res.obj.Asm = fileName == "" || ext == ".s"
 	return res
+}
+
+// maxCmdFile bounds the kbuild .cmd file read for an object's source: real
+// ones are tens of kilobytes (the dependency list).
+const maxCmdFile = 4 << 20
+
+// kbuildSource returns the source file kbuild recorded for the object at
+// path, from the "source_<target> := <file>" line of the .<name>.cmd file
+// kbuild writes beside it; "" when there is none. Only read, never run.
+func kbuildSource(path string) string {
+	cmd := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".cmd")
+	f, err := os.Open(cmd)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		return "" // a FIFO would block
+	}
+	sc := bufio.NewScanner(io.LimitReader(f, maxCmdFile))
+	sc.Buffer(make([]byte, 0, 64<<10), maxCmdFile)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "source_") {
+			continue
+		}
+		if _, src, ok := strings.Cut(line, " := "); ok {
+			return strings.TrimSpace(src)
+		}
+	}
+	return ""
+}
+
+// ByModuleHash returns the bitcode objects whose module hash is hash: the
+// object a group of promoted symbols came from.
+func (ix *Index) ByModuleHash(hash string) []*Object {
+	var out []*Object
+	for _, o := range ix.Objects {
+		if o.LTO && o.ModuleHash == hash {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// DefiningAll returns the LTO objects that define every name, as a static
+// or as a global: "f.v", a static v inside function f, is known by f,
+// which may well be global.
+func (ix *Index) DefiningAll(names []string) []*Object {
+	names = uniq(names)
+	if len(names) == 0 {
+		return nil
+	}
+	count := map[int]int{}
+	for _, n := range names {
+		ids := map[int]bool{}
+		for _, id := range ix.locals[n] {
+			ids[id] = true
+		}
+		for _, id := range ix.globals[n] {
+			ids[id] = true
+		}
+		for id := range ids {
+			if ix.Objects[id].LTO {
+				count[id]++
+			}
+		}
+	}
+	var out []*Object
+	for id, c := range count {
+		if c == len(names) {
+			out = append(out, ix.Objects[id])
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
 }

@@ -282,3 +282,64 @@ func FuzzReadArchive(f *testing.F) {
 		}
 	})
 }
+
+// TestScanSymlinkedTree: a kbuild-style build directory assembled with
+// symbolic links (its lib/ a link to a directory elsewhere, linked in
+// twice, with a link inside it back to the build directory) gives the
+// same objects as the archives themselves, reads lib.a once, and reports
+// the cycle instead of following it.
+func TestScanSymlinkedTree(t *testing.T) {
+	set := fixturetest.Get(t)
+	tmp := t.TempDir()
+	build := filepath.Join(tmp, "build")
+	realLib := filepath.Join(tmp, "elsewhere", "lib")
+	for _, d := range []string{build, realLib} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyFile := func(from, to string) {
+		t.Helper()
+		b, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The thin vmlinux.a names ../orig/*.o.
+	copyFile(filepath.Join(set.Archives, "vmlinux.a"), filepath.Join(build, "vmlinux.a"))
+	copyFile(filepath.Join(set.Archives, "lib.a"), filepath.Join(realLib, "lib.a"))
+	links := map[string]string{
+		filepath.Join(tmp, "orig"):      set.Variants["orig"].Dir,
+		filepath.Join(build, "lib"):     realLib,
+		filepath.Join(build, "lib2"):    realLib,
+		filepath.Join(realLib, "loop"):  build,
+		filepath.Join(realLib, "stale"): filepath.Join(tmp, "gone"),
+	}
+	for link, target := range links {
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ix, err := objects.Scan(build, objects.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bc, elf := ix.Counts()
+	if bc != 6 || elf != 1 || ix.Archives != 2 {
+		t.Fatalf("%d bitcode, %d ELF, %d archives, want 6, 1, 2: %s", bc, elf, ix.Archives, paths(ix.Objects))
+	}
+	if got := paths(ix.Globals("clash_hard")); got != "lib/lib.a(entry.o)[assembly]" {
+		t.Errorf("clash_hard from %q", got)
+	}
+	var reasons []string
+	for _, s := range ix.Skipped {
+		reasons = append(reasons, s.Path+": "+s.Reason)
+	}
+	got := strings.Join(reasons, "\n")
+	if !strings.Contains(got, "lib/loop: symbolic link cycle") || !strings.Contains(got, "lib/stale: dangling symbolic link") || len(reasons) != 2 {
+		t.Errorf("skipped:\n%s\nwant the cycle lib/loop and the dangling lib/stale", got)
+	}
+}
