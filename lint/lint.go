@@ -193,6 +193,7 @@ type session struct {
 	includes  *includer
 	build     *buildConfig
 	track     map[makefile.Node]bool // the statements whose reach the rules need
+	reads     *eval.ReadSet          // the variables anything reads; nil: all
 }
 
 // fragment is the added lines of a hunk that did not apply.
@@ -247,6 +248,7 @@ func prepare(opts Options) (*session, error) {
 		return nil, err
 	}
 	s.track = rules.ReachWanted(s.makefile)
+	s.reads = eval.Reads(s.makefile, rules.Watched...)
 	// Only a Makefile that re-runs itself has a first make apart from the
 	// final one (kernel-shaped fixtures without it are read as one make).
 	if strings.Contains(mkDoc.Text(), "sub_make_done") {
@@ -628,6 +630,7 @@ func (s *session) evaluate(c model.Config, helpers map[string]bool, cancel *atom
 		Cancel:    cancel,
 		Include:   s.includes.resolver(false),
 		Track:     s.track,
+		Reads:     s.reads,
 	}
 	return s.run(c, cfg, symbols)
 }
@@ -644,6 +647,7 @@ func (s *session) evaluateBuild(helpers map[string]bool, cancel *atomic.Bool) (*
 		Cancel:    cancel,
 		Include:   s.includes.resolver(true),
 		Track:     s.track,
+		Reads:     s.reads,
 	}
 	return s.run(s.build.config, cfg, s.build.symbols)
 }
@@ -703,13 +707,13 @@ func (s *session) lint() *Result {
 		res.Configurations = append(res.Configurations, c.Config.String())
 	}
 	res.FilesEvaluated, res.NotFollowed = s.filesEvaluated()
-	res.Evaluations = s.evaluations()
 	pass := &rules.Pass{
 		Makefile: s.makefile,
 		Kconfig:  s.kfiles,
 		Configs:  s.configs,
 		Reach:    s.track,
 	}
+	res.Evaluations = s.evaluations(pass)
 	all := rules.All()
 	for _, d := range pass.Run(all) {
 		res.Findings = append(res.Findings, s.finding(pass, d, nil))

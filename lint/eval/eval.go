@@ -62,6 +62,9 @@ type Config struct {
 	Cancel *atomic.Bool
 	// Include resolves include directives; nil: none is followed.
 	Include IncludeFunc
+	// Reads, when set, are the variables that can be observed (see
+	// Reads): an assignment to any other is skipped.
+	Reads *ReadSet
 }
 
 // Reach says how a statement was reached.
@@ -286,12 +289,16 @@ func Run(f *makefile.File, cfg Config) (res *Result, err error) {
 	if cfg.Limits == (Limits{}) {
 		cfg.Limits = DefaultLimits
 	}
+	// Sized for a variable per top-level statement, or per variable
+	// anything reads: growing the map one rehash at a time costs more
+	// than the evaluation itself on a makefile of many assignments.
+	size := len(f.Nodes)
+	if cfg.Reads != nil {
+		size = min(size, len(cfg.Reads.names))
+	}
 	ev := &evaluator{
-		cfg: cfg,
-		// Sized for a variable per top-level statement: growing the map
-		// one rehash at a time costs more than the evaluation itself on
-		// a makefile of many assignments.
-		vars:      make(map[string]*variable, len(cfg.Vars)+len(f.Nodes)),
+		cfg:       cfg,
+		vars:      make(map[string]*variable, len(cfg.Vars)+size),
 		expanding: map[string]bool{},
 		mergeMemo: map[[2]*Info]*Info{},
 		certMemo:  map[*Info]*Info{},
@@ -492,7 +499,7 @@ func (ev *evaluator) nameOf(x *makefile.Expr, pos makefile.Pos) string {
 
 func (ev *evaluator) assign(pos makefile.Pos, mods makefile.Modifiers, nameX *makefile.Expr, op makefile.AssignOp, valueX *makefile.Expr) {
 	name := ev.nameOf(nameX, pos)
-	if name == "" {
+	if name == "" || ev.cfg.Reads.drops(name) {
 		return
 	}
 	old, exists := ev.vars[name]
