@@ -10,9 +10,14 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unsafe"
 
 	"klpcheck/lint/patch"
 )
+
+// asString is data as a string without a copy: the buffers read here are
+// not written again, and a copy would double a large Makefile's memory.
+func asString(data []byte) string { return unsafe.String(unsafe.SliceData(data), len(data)) }
 
 // MaxFileBytes bounds every file lint reads.
 const MaxFileBytes = 64 << 20
@@ -108,7 +113,7 @@ func loadTree(path string, stdin io.Reader) (*tree, error) {
 			return nil, err
 		}
 		t.single = true
-		t.docs[pathMakefile] = patch.NewDoc(string(data))
+		t.docs[pathMakefile] = patch.NewDoc(asString(data))
 		t.display[pathMakefile] = "<stdin>"
 		return t, nil
 	}
@@ -122,7 +127,7 @@ func loadTree(path string, stdin io.Reader) (*tree, error) {
 			return nil, err
 		}
 		t.single = true
-		t.docs[pathMakefile] = patch.NewDoc(string(data))
+		t.docs[pathMakefile] = patch.NewDoc(asString(data))
 		t.display[pathMakefile] = path
 		return t, nil
 	}
@@ -152,7 +157,7 @@ func (t *tree) load(rel string) error {
 	if err != nil {
 		return err
 	}
-	t.docs[rel] = patch.NewDoc(string(data))
+	t.docs[rel] = patch.NewDoc(asString(data))
 	t.display[rel] = rel
 	return nil
 }

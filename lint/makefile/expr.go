@@ -103,6 +103,17 @@ func (e *Expr) String() string {
 	if e == nil {
 		return ""
 	}
+	if len(e.Parts) == 1 {
+		// The common case without a copy: a long line is one part.
+		switch p := e.Parts[0].(type) {
+		case *Lit:
+			return strings.ReplaceAll(p.Text, "$", "$$")
+		case *Ref:
+			return p.Raw
+		case *Call:
+			return p.Raw
+		}
+	}
 	var b strings.Builder
 	for _, p := range e.Parts {
 		switch p := p.(type) {

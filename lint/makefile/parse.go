@@ -39,17 +39,19 @@ func parse(name string, src string, mode Mode, lineOffset int) (*File, error) {
 	p := &parser{file: name, mode: mode}
 	p.f = &File{Name: name}
 	p.body = &p.f.Nodes
-	lines := readLines(src)
-	for i := range lines {
-		lines[i].line += lineOffset
+	if len(src) > 0 {
+		p.f.Lines = lineOffset + strings.Count(src, "\n")
+		if !strings.HasSuffix(src, "\n") {
+			p.f.Lines++
+		}
 	}
-	if len(lines) > 0 {
-		last := lines[len(lines)-1]
-		p.f.Lines = last.line + last.phys - 1
-	}
-	p.lines = lines
-	for p.i = 0; p.i < len(p.lines) && p.limit == nil; p.i++ {
-		p.line(p.lines[p.i])
+	p.lines = lineReader{s: src, lineNo: 1 + lineOffset}
+	for p.limit == nil {
+		rl, ok := p.lines.next()
+		if !ok {
+			break
+		}
+		p.line(rl)
 	}
 	if p.limit != nil {
 		return p.f, p.limit
@@ -74,8 +76,7 @@ type parser struct {
 	file   string
 	mode   Mode
 	f      *File
-	lines  []rawLine
-	i      int
+	lines  lineReader
 	body   *[]Node // where the next node goes
 	stack  []condFrame
 	inRule *Rule // the rule whose recipe a tab-led line would continue
@@ -85,7 +86,19 @@ type parser struct {
 	limit    *LimitError
 }
 
-func (p *parser) add(n Node) { *p.body = append(*p.body, n) }
+// add appends n to the current body. A long body doubles its capacity
+// as it grows: append grows a large slice by a quarter at a time, which
+// copies a makefile of many lines again and again and leaves four times
+// the final list for the collector.
+func (p *parser) add(n Node) {
+	b := *p.body
+	if len(b) == cap(b) && len(b) >= 256 {
+		nb := make([]Node, len(b), 2*len(b))
+		copy(nb, b)
+		b = nb
+	}
+	*p.body = append(b, n)
+}
 
 func (p *parser) problemAt(pos Pos, sev Severity, msg, suggest string) {
 	p.f.Problems = append(p.f.Problems, Problem{Pos: pos, Severity: sev, Msg: msg, Suggest: suggest})
@@ -473,9 +486,11 @@ func (p *parser) define(va varAssign, text string, lm *LineMap, ep *exprParser, 
 	bodyMap := &LineMap{file: p.file}
 	var body strings.Builder
 	level := 1
-	for p.i+1 < len(p.lines) {
-		p.i++
-		rl := p.lines[p.i]
+	for {
+		rl, ok := p.lines.next()
+		if !ok {
+			break
+		}
 		if !strings.HasPrefix(rl.text, "\t") {
 			t := strings.TrimLeft(rl.text, " \t")
 			switch {
