@@ -248,7 +248,7 @@ func prepare(opts Options) (*session, error) {
 		return nil, err
 	}
 	s.track = rules.ReachWanted(s.makefile)
-	s.reads = eval.Reads(s.makefile, rules.Watched...)
+	s.reads = eval.Reads(s.makefile, s.track, rules.Watched...)
 	// Only a Makefile that re-runs itself has a first make apart from the
 	// final one (kernel-shaped fixtures without it are read as one make).
 	if strings.Contains(mkDoc.Text(), "sub_make_done") {

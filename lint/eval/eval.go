@@ -314,8 +314,25 @@ func Run(f *makefile.File, cfg Config) (res *Result, err error) {
 	res = ev.res // also what a $(error) that stops make leaves
 	defer func() { res.Steps = ev.steps }()
 	defer ev.recoverLimit(&err)
-	ev.exec(f.Nodes)
+	ev.execTop(f)
 	return res, nil
+}
+
+// execTop executes the top level of f, skipping the assignments that
+// cfg.Reads found nobody can observe: all that is left of them is that
+// they end a rule's recipe.
+func (ev *evaluator) execTop(f *makefile.File) {
+	if ev.cfg.Reads == nil || ev.cfg.Track == nil {
+		ev.exec(f.Nodes)
+		return
+	}
+	for i := range f.Nodes {
+		if ev.cfg.Reads.skips(f, i) {
+			ev.endRule()
+			continue
+		}
+		ev.exec(f.Nodes[i : i+1])
+	}
 }
 
 type abortPanic struct{}

@@ -16,6 +16,11 @@ import (
 // work and of the memory.
 type ReadSet struct {
 	names map[string]bool
+	// file and skip say which of file's top-level statements are such
+	// assignments (bit i of skip for file.Nodes[i]), found once for every
+	// configuration instead of in each.
+	file *makefile.File
+	skip []uint64
 }
 
 // evaluatorReads are the variables the evaluator reads by name.
@@ -26,8 +31,9 @@ var evaluatorReads = []string{"KBUILD_LDFLAGS", "CONFIG_CLANG_VERSION", "CONFIG_
 // whose variable name is computed, an $(eval) (its text may read
 // anything), an include (the included file's text is not known yet), or
 // an assignment whose name is computed and whose value has side effects.
-// A nil ReadSet keeps every variable. It is linear in the size of f.
-func Reads(f *makefile.File, keep ...string) *ReadSet {
+// A nil ReadSet keeps every variable. track is the evaluation's
+// Config.Track. It is linear in the size of f.
+func Reads(f *makefile.File, track map[makefile.Node]bool, keep ...string) *ReadSet {
 	r := &readScan{names: map[string]bool{}}
 	for _, name := range keep {
 		r.names[name] = true
@@ -42,7 +48,40 @@ func Reads(f *makefile.File, keep ...string) *ReadSet {
 	if r.unbounded {
 		return nil
 	}
-	return &ReadSet{names: r.names}
+	rs := &ReadSet{names: r.names, file: f, skip: make([]uint64, (len(f.Nodes)+63)/64)}
+	for i, n := range f.Nodes {
+		if rs.skippable(n, track) {
+			rs.skip[i/64] |= 1 << (i % 64)
+		}
+	}
+	return rs
+}
+
+// skippable reports whether top-level statement n is an assignment Run
+// may skip: of a literal name nobody reads, of a value whose expansion
+// has no side effect, and not a statement whose reach is tracked.
+func (s *ReadSet) skippable(n makefile.Node, track map[makefile.Node]bool) bool {
+	var name, value *makefile.Expr
+	var op makefile.AssignOp
+	switch n := n.(type) {
+	case *makefile.Assign:
+		name, op, value = n.Name, n.Op, n.Value
+	case *makefile.Define:
+		name, op, value = n.Name, n.Op, n.Body
+	default:
+		return false
+	}
+	lit, ok := name.Literal()
+	if !ok || op == makefile.Shell || !literalOnly(value) || track[n] {
+		return false
+	}
+	lit = strings.TrimSpace(lit)
+	return lit != "" && s.drops(lit)
+}
+
+// skips reports whether statement i of f's top level may be skipped.
+func (s *ReadSet) skips(f *makefile.File, i int) bool {
+	return s != nil && s.file == f && s.skip[i/64]&(1<<(i%64)) != 0
 }
 
 // drops reports whether an assignment to name can be skipped.
