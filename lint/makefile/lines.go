@@ -101,11 +101,16 @@ func isSpace(c byte) bool {
 // next line become one space; of a run of n backslashes before the newline,
 // n/2 are kept.
 func (rl rawLine) collapse(file string) (string, *LineMap) {
-	lm := &LineMap{file: file}
 	if rl.phys == 1 {
-		lm.marks = []mark{newMark(0, rl.line, 1)}
-		return rl.text, lm
+		// The map and its one mark in one allocation.
+		one := &struct {
+			lm LineMap
+			m  [1]mark
+		}{lm: LineMap{file: file}, m: [1]mark{newMark(0, rl.line, 1)}}
+		one.lm.marks = one.m[:]
+		return rl.text, &one.lm
 	}
+	lm := &LineMap{file: file}
 	// The output only grows at its end, and blanks before a
 	// backslash-newline are cut off its end: a byte slice truncated in
 	// place keeps the whole join linear (a rebuilt string would copy the

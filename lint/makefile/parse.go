@@ -150,8 +150,15 @@ func (p *parser) line(rl rawLine) {
 			name := strings.TrimRight(text[va.nameStart:], " \t")
 			p.add(&Undefine{At: at, Mods: va.mods, Name: ep.parse(va.nameStart, va.nameStart+len(name), 0)})
 		default:
-			p.add(&Assign{At: at, Mods: va.mods, Name: ep.parse(va.nameStart, va.nameEnd, 0), Op: va.op,
-				Value: ep.parse(va.valueStart, len(text), 0)})
+			// The statement and its name in one allocation, which also
+			// fills the size class the statement alone would leave.
+			an := &struct {
+				a    Assign
+				name Expr
+			}{}
+			ep.fill(&an.name, va.nameStart, va.nameEnd, 0)
+			an.a = Assign{At: at, Mods: va.mods, Name: &an.name, Op: va.op, Value: ep.parse(va.valueStart, len(text), 0)}
+			p.add(&an.a)
 		}
 		return
 	}
