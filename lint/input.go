@@ -78,7 +78,8 @@ func readFile(path string) ([]byte, error) {
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() <= MaxFileBytes {
 		// One buffer of the file's size: growing one by doubling, as
 		// io.ReadAll does, costs a large Makefile more than linting it.
-		buf := bytes.NewBuffer(make([]byte, 0, st.Size()+1))
+		// ReadFrom wants MinRead bytes free before it sees the end.
+		buf := bytes.NewBuffer(make([]byte, 0, st.Size()+bytes.MinRead))
 		if _, err := buf.ReadFrom(io.LimitReader(f, MaxFileBytes+1)); err != nil {
 			return nil, &InputError{File: path, Err: err}
 		}
