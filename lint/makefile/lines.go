@@ -100,7 +100,7 @@ func isSpace(c byte) bool {
 // the backslash-newline, the blanks before it and the blanks that start the
 // next line become one space; of a run of n backslashes before the newline,
 // n/2 are kept.
-func (rl rawLine) collapse(file string) (string, *LineMap) {
+func (rl rawLine) collapse(file *string) (string, *LineMap) {
 	if rl.phys == 1 {
 		// The map and its one mark in one allocation.
 		one := &struct {

@@ -36,7 +36,8 @@ func ParseEval(pos Pos, src []byte) (*File, error) {
 }
 
 func parse(name string, src string, mode Mode, lineOffset int) (*File, error) {
-	p := &parser{file: name, mode: mode}
+	p := &parser{file: name, fileRef: new(string), mode: mode}
+	*p.fileRef = name
 	p.f = &File{Name: name}
 	p.body = &p.f.Nodes
 	if len(src) > 0 {
@@ -73,13 +74,14 @@ type condFrame struct {
 }
 
 type parser struct {
-	file   string
-	mode   Mode
-	f      *File
-	lines  lineReader
-	body   *[]Node // where the next node goes
-	stack  []condFrame
-	inRule *Rule // the rule whose recipe a tab-led line would continue
+	file    string
+	fileRef *string // file, shared by the line maps
+	mode    Mode
+	f       *File
+	lines   lineReader
+	body    *[]Node // where the next node goes
+	stack   []condFrame
+	inRule  *Rule // the rule whose recipe a tab-led line would continue
 	// lastRule is the last rule read in any branch: after it, tab-led
 	// lines may be recipe lines.
 	lastRule *Rule
@@ -128,7 +130,7 @@ func (p *parser) line(rl rawLine) {
 			return
 		}
 	}
-	text, lm := rl.collapse(p.file)
+	text, lm := rl.collapse(p.fileRef)
 	text, lm = removeComment(text, lm)
 	start := 0
 	for start < len(text) && isSpace(text[start]) {
@@ -242,7 +244,7 @@ func (p *parser) line(rl rawLine) {
 // that would open or close a conditional or a define have none: their
 // meaning would change the structure of the file.
 func (p *parser) alternative(rl rawLine) (Node, bool) {
-	text, lm := rl.collapse(p.file)
+	text, lm := rl.collapse(p.fileRef)
 	text, _ = removeComment(text, lm)
 	f := strings.Fields(text)
 	if len(f) == 0 {
@@ -490,7 +492,7 @@ func (p *parser) define(va varAssign, text string, lm *LineMap, ep *exprParser, 
 
 	// The body: whole logical lines, continuations collapsed, comments
 	// kept, up to the endef that balances nested defines.
-	bodyMap := &LineMap{file: p.file}
+	bodyMap := &LineMap{file: p.fileRef}
 	var body strings.Builder
 	level := 1
 	for {
@@ -522,7 +524,7 @@ func (p *parser) define(va varAssign, text string, lm *LineMap, ep *exprParser, 
 		if body.Len() > 0 || len(bodyMap.marks) > 0 {
 			body.WriteByte('\n')
 		}
-		t, m := rl.collapse(p.file)
+		t, m := rl.collapse(p.fileRef)
 		for _, mk := range m.marks {
 			bodyMap.marks = append(bodyMap.marks, newMark(body.Len()+int(mk.out), int(mk.line), int(mk.col)))
 		}
