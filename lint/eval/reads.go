@@ -163,6 +163,9 @@ func (r *readScan) name(x *makefile.Expr) {
 }
 
 func (r *readScan) expr(x *makefile.Expr) {
+	if literalOnly(x) {
+		return // most expressions: nothing to walk
+	}
 	x.Walk(func(p makefile.Part) bool {
 		switch p := p.(type) {
 		case *makefile.Ref:

@@ -49,3 +49,24 @@ func TestScanFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestMayHoldFlagFindsEveryPiece checks the one-pass test against a
+// search for each piece, at the start, middle and end of a text.
+func TestMayHoldFlagFindsEveryPiece(t *testing.T) {
+	for _, k := range flagPieces {
+		for _, text := range []string{k, "x " + k + " y", "-Wl," + k, "ab" + k[:len(k)-1]} {
+			want := false
+			for _, q := range flagPieces {
+				if strings.Contains(text, q) {
+					want = true
+				}
+			}
+			if got := mayHoldFlag(text); got != want {
+				t.Errorf("mayHoldFlag(%q) = %v, want %v", text, got, want)
+			}
+		}
+	}
+	if mayHoldFlag("value123 w1 w2 program_ local_") != true || mayHoldFlag("value123 w1 w2 wholx") {
+		t.Error("mayHoldFlag misjudges a text without or with a piece late in it")
+	}
+}
