@@ -62,9 +62,19 @@ func isMisspelling(s model.Spelling) bool {
 // mayHoldFlag is a cheap test that text can hold one of the flags or a
 // near miss: every spelling Classify recognises keeps one of these pieces.
 //
-// One pass over text, trying the pieces that start with each byte: ten
-// searches of a long line cost ten times as much.
+// A short text (most literals) is tested in one pass, trying the pieces
+// that start with each byte: ten searches cost more there. A long one is
+// searched for each piece, which the vector search does faster than a
+// loop over its bytes.
 func mayHoldFlag(text string) bool {
+	if len(text) >= 256 {
+		for _, k := range flagPieces {
+			if strings.Contains(text, k) {
+				return true
+			}
+		}
+		return false
+	}
 	for i := 0; i < len(text); i++ {
 		for _, k := range piecesByByte[text[i]] {
 			if strings.HasPrefix(text[i:], k) {

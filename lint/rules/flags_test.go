@@ -66,7 +66,10 @@ func TestMayHoldFlagFindsEveryPiece(t *testing.T) {
 			}
 		}
 	}
-	if mayHoldFlag("value123 w1 w2 program_ local_") != true || mayHoldFlag("value123 w1 w2 wholx") {
-		t.Error("mayHoldFlag misjudges a text without or with a piece late in it")
+	long := strings.Repeat("value123 w1 ", 30)
+	for _, pre := range []string{"", long} {
+		if !mayHoldFlag(pre+"value123 w1 w2 program_ local_") || mayHoldFlag(pre+"value123 w1 w2 wholx") {
+			t.Errorf("mayHoldFlag misjudges a text of %d bytes without or with a piece late in it", len(pre)+30)
+		}
 	}
 }
