@@ -33,11 +33,12 @@ func (e Evaluation) FlagsReached() bool {
 	return !e.Stopped && e.Visibility == rules.ReachYes && e.Rename == rules.ReachYes
 }
 
-// evaluations summarises every evaluated configuration, in matrix order.
-func (s *session) evaluations() []Evaluation {
+// evaluations summarises every evaluated configuration, in matrix order,
+// with the flags pass found in each.
+func (s *session) evaluations(pass *rules.Pass) []Evaluation {
 	out := make([]Evaluation, 0, len(s.configs))
 	for k, c := range s.configs {
-		vis, ren := rules.FlagsReach(c)
+		vis, ren := pass.FlagsReach(k)
 		out = append(out, Evaluation{
 			Config:             c.Config.String(),
 			LTOSymbol:          c.Config.Mode.Symbol,

@@ -10,9 +10,14 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unsafe"
 
 	"klpcheck/lint/patch"
 )
+
+// asString is data as a string without a copy: the buffers read here are
+// not written again, and a copy would double a large Makefile's memory.
+func asString(data []byte) string { return unsafe.String(unsafe.SliceData(data), len(data)) }
 
 // MaxFileBytes bounds every file lint reads.
 const MaxFileBytes = 64 << 20
@@ -73,7 +78,8 @@ func readFile(path string) ([]byte, error) {
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() <= MaxFileBytes {
 		// One buffer of the file's size: growing one by doubling, as
 		// io.ReadAll does, costs a large Makefile more than linting it.
-		buf := bytes.NewBuffer(make([]byte, 0, st.Size()+1))
+		// ReadFrom wants MinRead bytes free before it sees the end.
+		buf := bytes.NewBuffer(make([]byte, 0, st.Size()+bytes.MinRead))
 		if _, err := buf.ReadFrom(io.LimitReader(f, MaxFileBytes+1)); err != nil {
 			return nil, &InputError{File: path, Err: err}
 		}
@@ -108,7 +114,7 @@ func loadTree(path string, stdin io.Reader) (*tree, error) {
 			return nil, err
 		}
 		t.single = true
-		t.docs[pathMakefile] = patch.NewDoc(string(data))
+		t.docs[pathMakefile] = patch.NewDoc(asString(data))
 		t.display[pathMakefile] = "<stdin>"
 		return t, nil
 	}
@@ -122,7 +128,7 @@ func loadTree(path string, stdin io.Reader) (*tree, error) {
 			return nil, err
 		}
 		t.single = true
-		t.docs[pathMakefile] = patch.NewDoc(string(data))
+		t.docs[pathMakefile] = patch.NewDoc(asString(data))
 		t.display[pathMakefile] = path
 		return t, nil
 	}
@@ -152,7 +158,7 @@ func (t *tree) load(rel string) error {
 	if err != nil {
 		return err
 	}
-	t.docs[rel] = patch.NewDoc(string(data))
+	t.docs[rel] = patch.NewDoc(asString(data))
 	t.display[rel] = rel
 	return nil
 }

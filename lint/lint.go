@@ -194,6 +194,7 @@ type session struct {
 	tryRun    bool // the tree's ld-option and try-run are evaluated
 	build     *buildConfig
 	track     map[makefile.Node]bool // the statements whose reach the rules need
+	reads     *eval.ReadSet          // the variables anything reads; nil: all
 }
 
 // fragment is the added lines of a hunk that did not apply.
@@ -248,6 +249,7 @@ func prepare(opts Options) (*session, error) {
 		return nil, err
 	}
 	s.track = rules.ReachWanted(s.makefile)
+	s.reads = eval.Reads(s.makefile, s.track, rules.Watched...)
 	// Only a Makefile that re-runs itself has a first make apart from the
 	// final one (kernel-shaped fixtures without it are read as one make).
 	if strings.Contains(mkDoc.Text(), "sub_make_done") {
@@ -635,6 +637,7 @@ func (s *session) evaluate(c model.Config, helpers map[string]bool, cancel *atom
 		Include:   s.includes.resolver(false),
 		Track:     s.track,
 		TryRun:    s.tryRun,
+		Reads:     s.reads,
 	}
 	return s.run(c, cfg, symbols)
 }
@@ -652,6 +655,7 @@ func (s *session) evaluateBuild(helpers map[string]bool, cancel *atomic.Bool) (*
 		Include:   s.includes.resolver(true),
 		Track:     s.track,
 		TryRun:    s.tryRun,
+		Reads:     s.reads,
 	}
 	return s.run(s.build.config, cfg, s.build.symbols)
 }
@@ -711,13 +715,13 @@ func (s *session) lint() *Result {
 		res.Configurations = append(res.Configurations, c.Config.String())
 	}
 	res.FilesEvaluated, res.NotFollowed = s.filesEvaluated()
-	res.Evaluations = s.evaluations()
 	pass := &rules.Pass{
 		Makefile: s.makefile,
 		Kconfig:  s.kfiles,
 		Configs:  s.configs,
 		Reach:    s.track,
 	}
+	res.Evaluations = s.evaluations(pass)
 	all := rules.All()
 	for _, d := range pass.Run(all) {
 		res.Findings = append(res.Findings, s.finding(pass, d, nil))

@@ -66,6 +66,9 @@ type Config struct {
 	// definition runs, and the linker command of kbuild's try-run in
 	// $(shell) is answered from Toolchain.
 	TryRun bool
+	// Reads, when set, are the variables that can be observed (see
+	// Reads): an assignment to any other is skipped.
+	Reads *ReadSet
 }
 
 // Reach says how a statement was reached.
@@ -290,12 +293,16 @@ func Run(f *makefile.File, cfg Config) (res *Result, err error) {
 	if cfg.Limits == (Limits{}) {
 		cfg.Limits = DefaultLimits
 	}
+	// Sized for a variable per top-level statement, or per variable
+	// anything reads: growing the map one rehash at a time costs more
+	// than the evaluation itself on a makefile of many assignments.
+	size := len(f.Nodes)
+	if cfg.Reads != nil {
+		size = min(size, len(cfg.Reads.names))
+	}
 	ev := &evaluator{
-		cfg: cfg,
-		// Sized for a variable per top-level statement: growing the map
-		// one rehash at a time costs more than the evaluation itself on
-		// a makefile of many assignments.
-		vars:      make(map[string]*variable, len(cfg.Vars)+len(f.Nodes)),
+		cfg:       cfg,
+		vars:      make(map[string]*variable, len(cfg.Vars)+size),
 		expanding: map[string]bool{},
 		mergeMemo: map[[2]*Info]*Info{},
 		certMemo:  map[*Info]*Info{},
@@ -311,8 +318,25 @@ func Run(f *makefile.File, cfg Config) (res *Result, err error) {
 	res = ev.res // also what a $(error) that stops make leaves
 	defer func() { res.Steps = ev.steps }()
 	defer ev.recoverLimit(&err)
-	ev.exec(f.Nodes)
+	ev.execTop(f)
 	return res, nil
+}
+
+// execTop executes the top level of f, skipping the assignments that
+// cfg.Reads found nobody can observe: all that is left of them is that
+// they end a rule's recipe.
+func (ev *evaluator) execTop(f *makefile.File) {
+	if ev.cfg.Reads == nil || ev.cfg.Track == nil {
+		ev.exec(f.Nodes)
+		return
+	}
+	for i := range f.Nodes {
+		if ev.cfg.Reads.skips(f, i) {
+			ev.endRule()
+			continue
+		}
+		ev.exec(f.Nodes[i : i+1])
+	}
 }
 
 type abortPanic struct{}
@@ -496,7 +520,7 @@ func (ev *evaluator) nameOf(x *makefile.Expr, pos makefile.Pos) string {
 
 func (ev *evaluator) assign(pos makefile.Pos, mods makefile.Modifiers, nameX *makefile.Expr, op makefile.AssignOp, valueX *makefile.Expr) {
 	name := ev.nameOf(nameX, pos)
-	if name == "" {
+	if name == "" || ev.cfg.Reads.drops(name) {
 		return
 	}
 	old, exists := ev.vars[name]

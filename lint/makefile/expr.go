@@ -103,6 +103,17 @@ func (e *Expr) String() string {
 	if e == nil {
 		return ""
 	}
+	if len(e.Parts) == 1 {
+		// The common case without a copy: a long line is one part.
+		switch p := e.Parts[0].(type) {
+		case *Lit:
+			return strings.ReplaceAll(p.Text, "$", "$$")
+		case *Ref:
+			return p.Raw
+		case *Call:
+			return p.Raw
+		}
+	}
 	var b strings.Builder
 	for _, p := range e.Parts {
 		switch p := p.(type) {
@@ -246,14 +257,33 @@ func (p *exprParser) problem(off int, sev Severity, msg string) {
 // parse parses text[lo:hi] at nesting depth depth.
 func (p *exprParser) parse(lo, hi, depth int) *Expr {
 	e := &Expr{}
+	p.fill(e, lo, hi, depth)
+	return e
+}
+
+// oneLit is the parts of an Expr that is one literal, allocated at once:
+// most expressions of a makefile are.
+type oneLit struct {
+	parts [1]Part
+	lit   Lit
+}
+
+// fill parses text[lo:hi] at nesting depth depth into e.
+func (p *exprParser) fill(e *Expr, lo, hi, depth int) {
 	if lo >= hi {
-		return e
+		return
 	}
 	if depth > MaxDepth {
 		if p.limit == nil {
 			p.limit = &LimitError{Pos: p.lm.Pos(lo), Msg: "references nested more than 10000 deep"}
 		}
-		return e
+		return
+	}
+	if strings.IndexByte(p.text[lo:hi], '$') < 0 {
+		one := &oneLit{lit: Lit{Text: p.text[lo:hi], Off: lo, Map: p.lm}}
+		one.parts[0] = &one.lit
+		e.Parts = one.parts[:]
+		return
 	}
 	litStart := lo
 	flush := func(end int) {
@@ -297,7 +327,6 @@ func (p *exprParser) parse(lo, hi, depth int) *Expr {
 		litStart = i
 	}
 	flush(hi)
-	return e
 }
 
 // reference parses the $( or ${ at i, bounded by hi. It returns the offset

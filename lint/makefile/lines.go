@@ -2,6 +2,7 @@ package makefile
 
 import (
 	"strings"
+	"unsafe"
 )
 
 // rawLine is one logical line as GNU make's reader sees it: physical lines
@@ -14,46 +15,53 @@ type rawLine struct {
 	phys int    // number of physical lines
 }
 
-// readLines splits src into logical lines. It is linear in len(src) and
-// copies only lines that carry a CR before their newline.
-func readLines(s string) []rawLine {
-	var out []rawLine
-	lineNo := 1
-	for len(s) > 0 {
-		rl := rawLine{line: lineNo}
-		end := 0  // end of the logical line in s (exclusive of its final newline)
-		next := 0 // where the next logical line starts
-		crs := false
-		for {
-			rl.phys++
-			nl := strings.IndexByte(s[end:], '\n')
-			lineNo++
-			if nl < 0 {
-				end = len(s)
-				next = len(s)
-				break
-			}
-			phys := s[end : end+nl]
-			if strings.HasSuffix(phys, "\r") {
-				crs = true
-				phys = phys[:len(phys)-1]
-			}
-			if trailingBackslashes(phys)%2 == 1 && end+nl+1 < len(s) {
-				end += nl + 1
-				continue
-			}
-			end += nl
-			next = end + 1
+// lineReader splits its text into logical lines, one at a time: the
+// parser never holds more than the line it reads. Reading all of a text
+// is linear in its length and copies only lines that carry a CR before
+// their newline.
+type lineReader struct {
+	s      string
+	lineNo int // number of the next physical line
+}
+
+// next returns the next logical line; false at the end of the text.
+func (r *lineReader) next() (rawLine, bool) {
+	s := r.s
+	if len(s) == 0 {
+		return rawLine{}, false
+	}
+	rl := rawLine{line: r.lineNo}
+	end := 0  // end of the logical line in s (exclusive of its final newline)
+	next := 0 // where the next logical line starts
+	crs := false
+	for {
+		rl.phys++
+		nl := strings.IndexByte(s[end:], '\n')
+		r.lineNo++
+		if nl < 0 {
+			end = len(s)
+			next = len(s)
 			break
 		}
-		rl.text = s[:end]
-		if crs {
-			rl.text = dropCRs(rl.text)
+		phys := s[end : end+nl]
+		if strings.HasSuffix(phys, "\r") {
+			crs = true
+			phys = phys[:len(phys)-1]
 		}
-		out = append(out, rl)
-		s = s[next:]
+		if trailingBackslashes(phys)%2 == 1 && end+nl+1 < len(s) {
+			end += nl + 1
+			continue
+		}
+		end += nl
+		next = end + 1
+		break
 	}
-	return out
+	rl.text = s[:end]
+	if crs {
+		rl.text = dropCRs(rl.text)
+	}
+	r.s = s[next:]
+	return rl, true
 }
 
 // dropCRs removes the CR that precedes each newline (and the final one),
@@ -92,12 +100,17 @@ func isSpace(c byte) bool {
 // the backslash-newline, the blanks before it and the blanks that start the
 // next line become one space; of a run of n backslashes before the newline,
 // n/2 are kept.
-func (rl rawLine) collapse(file string) (string, *LineMap) {
-	lm := &LineMap{file: file}
+func (rl rawLine) collapse(file *string) (string, *LineMap) {
 	if rl.phys == 1 {
-		lm.marks = []mark{newMark(0, rl.line, 1)}
-		return rl.text, lm
+		// The map and its one mark in one allocation.
+		one := &struct {
+			lm LineMap
+			m  [1]mark
+		}{lm: LineMap{file: file}, m: [1]mark{newMark(0, rl.line, 1)}}
+		one.lm.marks = one.m[:]
+		return rl.text, &one.lm
 	}
+	lm := &LineMap{file: file}
 	// The output only grows at its end, and blanks before a
 	// backslash-newline are cut off its end: a byte slice truncated in
 	// place keeps the whole join linear (a rebuilt string would copy the
@@ -143,7 +156,9 @@ func (rl rawLine) collapse(file string) (string, *LineMap) {
 		}
 		b = append(b, ' ')
 	}
-	return string(b), lm
+	// b is not written again: the string may share its bytes instead of
+	// copying a line that can be megabytes long.
+	return unsafe.String(unsafe.SliceData(b), len(b)), lm
 }
 
 // removeComment cuts text at the first '#' that starts a comment, following

@@ -36,20 +36,23 @@ func ParseEval(pos Pos, src []byte) (*File, error) {
 }
 
 func parse(name string, src string, mode Mode, lineOffset int) (*File, error) {
-	p := &parser{file: name, mode: mode}
+	p := &parser{file: name, fileRef: new(string), mode: mode}
+	*p.fileRef = name
 	p.f = &File{Name: name}
 	p.body = &p.f.Nodes
-	lines := readLines(src)
-	for i := range lines {
-		lines[i].line += lineOffset
+	if len(src) > 0 {
+		p.f.Lines = lineOffset + strings.Count(src, "\n")
+		if !strings.HasSuffix(src, "\n") {
+			p.f.Lines++
+		}
 	}
-	if len(lines) > 0 {
-		last := lines[len(lines)-1]
-		p.f.Lines = last.line + last.phys - 1
-	}
-	p.lines = lines
-	for p.i = 0; p.i < len(p.lines) && p.limit == nil; p.i++ {
-		p.line(p.lines[p.i])
+	p.lines = lineReader{s: src, lineNo: 1 + lineOffset}
+	for p.limit == nil {
+		rl, ok := p.lines.next()
+		if !ok {
+			break
+		}
+		p.line(rl)
 	}
 	if p.limit != nil {
 		return p.f, p.limit
@@ -71,21 +74,33 @@ type condFrame struct {
 }
 
 type parser struct {
-	file   string
-	mode   Mode
-	f      *File
-	lines  []rawLine
-	i      int
-	body   *[]Node // where the next node goes
-	stack  []condFrame
-	inRule *Rule // the rule whose recipe a tab-led line would continue
+	file    string
+	fileRef *string // file, shared by the line maps
+	mode    Mode
+	f       *File
+	lines   lineReader
+	body    *[]Node // where the next node goes
+	stack   []condFrame
+	inRule  *Rule // the rule whose recipe a tab-led line would continue
 	// lastRule is the last rule read in any branch: after it, tab-led
 	// lines may be recipe lines.
 	lastRule *Rule
 	limit    *LimitError
 }
 
-func (p *parser) add(n Node) { *p.body = append(*p.body, n) }
+// add appends n to the current body. A long body doubles its capacity
+// as it grows: append grows a large slice by a quarter at a time, which
+// copies a makefile of many lines again and again and leaves four times
+// the final list for the collector.
+func (p *parser) add(n Node) {
+	b := *p.body
+	if len(b) == cap(b) && len(b) >= 256 {
+		nb := make([]Node, len(b), 2*len(b))
+		copy(nb, b)
+		b = nb
+	}
+	*p.body = append(b, n)
+}
 
 func (p *parser) problemAt(pos Pos, sev Severity, msg, suggest string) {
 	p.f.Problems = append(p.f.Problems, Problem{Pos: pos, Severity: sev, Msg: msg, Suggest: suggest})
@@ -115,7 +130,7 @@ func (p *parser) line(rl rawLine) {
 			return
 		}
 	}
-	text, lm := rl.collapse(p.file)
+	text, lm := rl.collapse(p.fileRef)
 	text, lm = removeComment(text, lm)
 	start := 0
 	for start < len(text) && isSpace(text[start]) {
@@ -137,8 +152,15 @@ func (p *parser) line(rl rawLine) {
 			name := strings.TrimRight(text[va.nameStart:], " \t")
 			p.add(&Undefine{At: at, Mods: va.mods, Name: ep.parse(va.nameStart, va.nameStart+len(name), 0)})
 		default:
-			p.add(&Assign{At: at, Mods: va.mods, Name: ep.parse(va.nameStart, va.nameEnd, 0), Op: va.op,
-				Value: ep.parse(va.valueStart, len(text), 0)})
+			// The statement and its name in one allocation, which also
+			// fills the size class the statement alone would leave.
+			an := &struct {
+				a    Assign
+				name Expr
+			}{}
+			ep.fill(&an.name, va.nameStart, va.nameEnd, 0)
+			an.a = Assign{At: at, Mods: va.mods, Name: &an.name, Op: va.op, Value: ep.parse(va.valueStart, len(text), 0)}
+			p.add(&an.a)
 		}
 		return
 	}
@@ -222,7 +244,7 @@ func (p *parser) line(rl rawLine) {
 // that would open or close a conditional or a define have none: their
 // meaning would change the structure of the file.
 func (p *parser) alternative(rl rawLine) (Node, bool) {
-	text, lm := rl.collapse(p.file)
+	text, lm := rl.collapse(p.fileRef)
 	text, _ = removeComment(text, lm)
 	f := strings.Fields(text)
 	if len(f) == 0 {
@@ -470,12 +492,14 @@ func (p *parser) define(va varAssign, text string, lm *LineMap, ep *exprParser, 
 
 	// The body: whole logical lines, continuations collapsed, comments
 	// kept, up to the endef that balances nested defines.
-	bodyMap := &LineMap{file: p.file}
+	bodyMap := &LineMap{file: p.fileRef}
 	var body strings.Builder
 	level := 1
-	for p.i+1 < len(p.lines) {
-		p.i++
-		rl := p.lines[p.i]
+	for {
+		rl, ok := p.lines.next()
+		if !ok {
+			break
+		}
 		if !strings.HasPrefix(rl.text, "\t") {
 			t := strings.TrimLeft(rl.text, " \t")
 			switch {
@@ -500,7 +524,7 @@ func (p *parser) define(va varAssign, text string, lm *LineMap, ep *exprParser, 
 		if body.Len() > 0 || len(bodyMap.marks) > 0 {
 			body.WriteByte('\n')
 		}
-		t, m := rl.collapse(p.file)
+		t, m := rl.collapse(p.fileRef)
 		for _, mk := range m.marks {
 			bodyMap.marks = append(bodyMap.marks, newMark(body.Len()+int(mk.out), int(mk.line), int(mk.col)))
 		}

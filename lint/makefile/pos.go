@@ -90,7 +90,10 @@ func (e *LimitError) Error() string { return e.Pos.String() + ": " + e.Msg }
 // LineMap converts byte offsets in one logical line (after continuation
 // lines were joined and comments removed) back to file positions.
 type LineMap struct {
-	file  string
+	// file is shared by every map of a file: a map per line is kept for
+	// each statement, and the name's string header would make a
+	// one-line map a size class larger.
+	file  *string
 	marks []mark // sorted by out
 }
 
@@ -114,5 +117,9 @@ func (m *LineMap) Pos(off int) Pos {
 		i = 0
 	}
 	k := m.marks[i]
-	return Pos{File: m.file, Line: int(k.line), Col: int(k.col) + off - int(k.out)}
+	file := ""
+	if m.file != nil {
+		file = *m.file
+	}
+	return Pos{File: file, Line: int(k.line), Col: int(k.col) + off - int(k.out)}
 }

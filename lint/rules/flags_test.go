@@ -49,3 +49,27 @@ func TestScanFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestMayHoldFlagFindsEveryPiece checks the one-pass test against a
+// search for each piece, at the start, middle and end of a text.
+func TestMayHoldFlagFindsEveryPiece(t *testing.T) {
+	for _, k := range flagPieces {
+		for _, text := range []string{k, "x " + k + " y", "-Wl," + k, "ab" + k[:len(k)-1]} {
+			want := false
+			for _, q := range flagPieces {
+				if strings.Contains(text, q) {
+					want = true
+				}
+			}
+			if got := mayHoldFlag(text); got != want {
+				t.Errorf("mayHoldFlag(%q) = %v, want %v", text, got, want)
+			}
+		}
+	}
+	long := strings.Repeat("value123 w1 ", 30)
+	for _, pre := range []string{"", long} {
+		if !mayHoldFlag(pre+"value123 w1 w2 program_ local_") || mayHoldFlag(pre+"value123 w1 w2 wholx") {
+			t.Errorf("mayHoldFlag misjudges a text of %d bytes without or with a piece late in it", len(pre)+30)
+		}
+	}
+}
