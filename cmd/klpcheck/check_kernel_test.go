@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -157,5 +158,78 @@ func TestCheckRealKernelFailClosed(t *testing.T) {
 	b := doc.area(t, "build")
 	if doc.Verdict != "not ready" || b.Status != areaFail || !strings.Contains(b.Text, "provenance incomplete") || !strings.Contains(b.Text, ".rela.debug_info") {
 		t.Errorf("verdict %q, build area %+v: want not ready naming the incomplete provenance and .rela.debug_info", doc.Verdict, b)
+	}
+}
+
+// shadowTree is the real tree at src with its Makefile replaced by a copy
+// with patchFile applied by GNU patch (the other entries are symbolic
+// links: the real tree is never written).
+func shadowTree(t *testing.T, src, patchFile string) string {
+	t.Helper()
+	patchTool := testenv.Tool(t, "patch")
+	dir := filepath.Join(t.TempDir(), "linux")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() == "Makefile" {
+			continue
+		}
+		if err := os.Symlink(filepath.Join(src, e.Name()), filepath.Join(dir, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(src, "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Makefile"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(patchTool, "-s", "-p1", "-i", patchFile)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("patch %s: %v\n%s", patchFile, err, out)
+	}
+	return dir
+}
+
+// TestCheckRealTreeMakefileArea: on the real 6.12 tree, the Makefile area
+// is ok only when lint saw the flags reach THIN's KBUILD_LDFLAGS (the
+// seed-shaped v2 patch), and fails with LTO006's reason on the unpatched
+// tree and with the rule's error when the flags are split in two calls.
+func TestCheckRealTreeMakefileArea(t *testing.T) {
+	src := testenv.KernelTree(t, "6.12")
+	testenv.Tool(t, "ld.lld-22")
+	patches, err := filepath.Abs(filepath.Join("..", "..", "fixtures", "lint", "patches"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, patch, status, text string
+	}{
+		{"unpatched", "", areaFail, "never adds the suffix-reduction flags for THIN"},
+		{"v2", "kbuild-v2.patch", areaOK, "both reach KBUILD_LDFLAGS with LLVM"},
+		{"split", "kbuild-split.patch", areaFail, "[LTO004]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tree := src
+			if tc.patch != "" {
+				tree = shadowTree(t, src, filepath.Join(patches, tc.patch))
+			}
+			inDir(t, t.TempDir())
+			_, out, errb := klp(t, "check", "--tree", tree, "--ld", "ld.lld-22", "--format", "json")
+			var doc checkDoc
+			if err := json.Unmarshal([]byte(out), &doc); err != nil {
+				t.Fatalf("not JSON: %v\n%s", err, errb)
+			}
+			if mk := doc.area(t, "makefile"); mk.Status != tc.status || !strings.Contains(mk.Text, tc.text) {
+				t.Errorf("makefile area %+v, want %s containing %q", mk, tc.status, tc.text)
+			}
+		})
 	}
 }
