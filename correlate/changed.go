@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"sort"
 
 	"klpcheck/correlate/elfsym"
@@ -123,20 +124,37 @@ func relocTables(f *elfsym.File) map[uint32]int {
 // the span its symbols cover, and each relocation table once, whole.
 func digests(img *image, idx []int32, seed maphash.Seed) ([]digest, error) {
 	out := make([]digest, len(idx))
-	bySec := map[uint32][]int{}
+	// The symbols are bucketed by section with a counting sort, in order of
+	// section and, within one, of idx: an ld -r link of function sections
+	// has a section per function, and a map of a million one-element
+	// slices cost 90 MB. A symbol of a reserved or unknown section index
+	// has no bytes to compare (sectionDigests would skip it).
+	nsec := uint32(len(img.f.Sections))
+	start := make([]int32, nsec+1)
 	for k, i := range idx {
 		out[k].size = img.sizes[i]
-		bySec[img.syms[i].shndx] = append(bySec[img.syms[i].shndx], k)
+		if sh := img.syms[i].shndx; sh < nsec {
+			start[sh+1]++
+		}
+	}
+	for sh := uint32(1); sh <= nsec; sh++ {
+		start[sh] += start[sh-1]
+	}
+	order := make([]int, start[nsec])
+	next := slices.Clone(start[:nsec])
+	for k, i := range idx {
+		if sh := img.syms[i].shndx; sh < nsec {
+			order[next[sh]] = k
+			next[sh]++
+		}
 	}
 	tables := relocTables(img.f)
 	owners := sectionOwners(img)
-	secs := make([]uint32, 0, len(bySec))
-	for s := range bySec {
-		secs = append(secs, s)
-	}
-	sort.Slice(secs, func(a, b int) bool { return secs[a] < secs[b] })
-	for _, shndx := range secs {
-		if err := sectionDigests(img, shndx, bySec[shndx], idx, tables, owners, seed, out); err != nil {
+	for sh := uint32(0); sh < nsec; sh++ {
+		if start[sh] == start[sh+1] {
+			continue
+		}
+		if err := sectionDigests(img, sh, order[start[sh]:start[sh+1]], idx, tables, owners, seed, out); err != nil {
 			return out, err
 		}
 	}

@@ -228,7 +228,6 @@ func missedConflicts(res *Result) int {
 func census(img *image, prov *provenance) Census {
 	c := Census{ByHash: []HashGroup{}, Symbols: []SuffixedSymbol{}}
 	groups := map[string]*HashGroup{}
-	bases := map[string][]string{}
 	n := 0
 	for i := range img.syms {
 		if img.syms[i].promoted() {
@@ -266,13 +265,20 @@ func census(img *image, prov *provenance) Census {
 			groups[p.Hash] = g
 		}
 		g.Symbols = append(g.Symbols, name)
-		bases[p.Hash] = append(bases[p.Hash], p.Base)
 		if g.File == "" && file != "" {
 			g.File, g.FileFrom = file, from
 		}
 	}
+	// The bases are taken again from the names, in the same order, into
+	// one buffer: groupFile does not keep them.
+	var bases []string
 	for hash, g := range groups {
-		g.File, g.FileFrom = prov.groupFile(hash, bases[hash], g.File, g.FileFrom)
+		bases = bases[:0]
+		for _, name := range g.Symbols {
+			p, _ := symname.SplitLLVM(name)
+			bases = append(bases, p.Base)
+		}
+		g.File, g.FileFrom = prov.groupFile(hash, bases, g.File, g.FileFrom)
 		if g.File == "" {
 			g.FileFrom = FromUnknown
 		}
@@ -316,12 +322,30 @@ func census(img *image, prov *provenance) Census {
 		}
 		return strings.Compare(a.Section, b.Section)
 	})
-	sorted := make([]SuffixedSymbol, len(order))
-	for i, k := range order {
-		sorted[i] = c.Symbols[k]
-	}
-	c.Symbols = sorted
+	permute(c.Symbols, order)
 	return c
+}
+
+// permute rearranges s in place so that s[i] becomes the old s[order[i]],
+// one cycle of the permutation at a time: a second array of 100,000
+// records would be the largest allocation of a census. order is consumed.
+func permute(s []SuffixedSymbol, order []int32) {
+	for i := range order {
+		if order[i] < 0 {
+			continue
+		}
+		tmp := s[i]
+		for j := i; ; {
+			k := int(order[j])
+			order[j] = -1
+			if k == i {
+				s[j] = tmp
+				break
+			}
+			s[j] = s[k]
+			j = k
+		}
+	}
 }
 
 // otherSuffixes counts the symbols carrying each non-ThinLTO compiler suffix.

@@ -205,6 +205,7 @@ func (d *reader) section(info *elfsym.Section, buf []byte, units []Unit) []Unit 
 	for w := range workers {
 		wd := *d
 		wd.abbrevs = map[abbrevKey][]*abbrev{}
+		wd.arena = &abbrevArena{}
 		wd.dwoSeen = map[string]bool{}
 		lo, hi := len(starts)*w/workers, len(starts)*(w+1)/workers
 		wg.Go(func() {

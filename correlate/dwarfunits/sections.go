@@ -20,6 +20,7 @@ type reader struct {
 	strOffsets []byte
 	probs      *Problems
 	abbrevs    map[abbrevKey][]*abbrev
+	arena      *abbrevArena // backs abbrevs; one per worker, like it
 	dwoSeen    map[string]bool
 	lines      *lineCache
 }
@@ -34,7 +35,7 @@ type abbrevKey struct {
 // load reads the sections every unit refers to. A missing string section
 // is not an error until a unit needs it.
 func load(f *elfsym.File, suffix string) (*reader, error) {
-	d := &reader{f: f, suffix: suffix, abbrevs: map[abbrevKey][]*abbrev{}, dwoSeen: map[string]bool{}, lines: &lineCache{}}
+	d := &reader{f: f, suffix: suffix, abbrevs: map[abbrevKey][]*abbrev{}, arena: &abbrevArena{}, dwoSeen: map[string]bool{}, lines: &lineCache{}}
 	abbrevSec := f.SectionByName(".debug_abbrev" + suffix)
 	if abbrevSec == nil {
 		return nil, &Error{Path: f.Path, Offset: -1, Msg: ".debug_info" + suffix + " without .debug_abbrev" + suffix}

@@ -382,7 +382,7 @@ func (d *reader) abbrevTable(key abbrevKey) ([]*abbrev, error) {
 	if key.off >= uint64(len(d.abbrev)) {
 		return nil, fmt.Errorf("abbreviation table offset %#x past the end of .debug_abbrev%s (%d bytes)", key.off, d.suffix, len(d.abbrev))
 	}
-	t, err := parseAbbrevs(d.abbrev[key.off:], key)
+	t, err := parseAbbrevs(d.abbrev[key.off:], key, d.arena)
 	if err != nil {
 		return nil, fmt.Errorf(".debug_abbrev%s+%#x: %v", d.suffix, key.off, err)
 	}
@@ -393,13 +393,47 @@ func (d *reader) abbrevTable(key abbrevKey) ([]*abbrev, error) {
 // maxAbbrevCode bounds the table, which is indexed by code.
 const maxAbbrevCode = 1 << 20
 
-func parseAbbrevs(buf []byte, key abbrevKey) ([]*abbrev, error) {
+// abbrevArena hands out the abbreviations and attribute lists of the
+// tables one reader parses. A kernel has 1,682 tables of about a hundred
+// abbreviations and a thousand attributes: carving them from shared chunks
+// costs what the tables hold, not a fresh guess-sized slab per table.
+type abbrevArena struct {
+	abbrevs []abbrev
+	attrs   []attrSpec
+	scratch []attrSpec // the attributes of the abbreviation being parsed
+}
+
+const (
+	arenaAbbrevs = 1024
+	arenaAttrs   = 8192
+)
+
+func (a *abbrevArena) newAbbrev(ab abbrev) *abbrev {
+	if len(a.abbrevs) == cap(a.abbrevs) {
+		a.abbrevs = make([]abbrev, 0, arenaAbbrevs)
+	}
+	a.abbrevs = append(a.abbrevs, ab)
+	return &a.abbrevs[len(a.abbrevs)-1]
+}
+
+// keep copies the scratch attributes into the arena; the result's capacity
+// is its length, so nothing appended to it can overwrite a neighbour.
+func (a *abbrevArena) keep() []attrSpec {
+	n := len(a.scratch)
+	if n == 0 {
+		return nil
+	}
+	if cap(a.attrs)-len(a.attrs) < n {
+		a.attrs = make([]attrSpec, 0, max(arenaAttrs, n))
+	}
+	start := len(a.attrs)
+	a.attrs = append(a.attrs, a.scratch...)
+	return a.attrs[start:len(a.attrs):len(a.attrs)]
+}
+
+func parseAbbrevs(buf []byte, key abbrevKey, arena *abbrevArena) ([]*abbrev, error) {
 	c := &cursor{buf: buf}
 	var t []*abbrev
-	// A kernel has 1,682 tables of about a hundred abbreviations: they are
-	// carved from slabs rather than allocated one by one.
-	var slab []abbrev
-	attrSlab := make([]attrSpec, 0, min(len(buf)/2, 2048)) // a kernel unit's table has ~1000
 	for {
 		code := c.uleb()
 		if c.err != nil {
@@ -413,12 +447,8 @@ func parseAbbrevs(buf []byte, key abbrevKey) ([]*abbrev, error) {
 		if code > maxAbbrevCode || code > uint64(len(t))+4096 {
 			return nil, fmt.Errorf("abbreviation code %d: codes this sparse are not supported", code)
 		}
-		if len(slab) == cap(slab) {
-			slab = make([]abbrev, 0, 64)
-		}
-		slab = append(slab, abbrev{tag: c.uleb(), children: c.u8() != 0})
-		ab := &slab[len(slab)-1]
-		start := len(attrSlab)
+		ab := arena.newAbbrev(abbrev{tag: c.uleb(), children: c.u8() != 0})
+		arena.scratch = arena.scratch[:0]
 		for {
 			attr, form := c.uleb(), c.uleb()
 			if c.err != nil {
@@ -431,12 +461,12 @@ func parseAbbrevs(buf []byte, key abbrevKey) ([]*abbrev, error) {
 			if form == formImplicitConst {
 				spec.implicit = c.sleb()
 			}
-			attrSlab = append(attrSlab, spec)
-			if len(attrSlab)-start > 1024 {
+			arena.scratch = append(arena.scratch, spec)
+			if len(arena.scratch) > 1024 {
 				return nil, errors.New("abbreviation with more than 1024 attributes")
 			}
 		}
-		ab.attrs = attrSlab[start:len(attrSlab):len(attrSlab)]
+		ab.attrs = arena.keep()
 		if ab.fixed = fixedSize(ab.attrs, key); ab.fixed < 0 {
 			ab.skip, ab.tail = skipSteps(ab.attrs, key)
 		}
