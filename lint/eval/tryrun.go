@@ -42,10 +42,11 @@ func versionHelper(name string) bool {
 // call, not the $(shell test ...) in its body. The gate must come from the
 // expansion (the shell model saw a tainted version in a test): a
 // definition that tests no version yields no gate. An expansion the model
-// could not follow is left as it is.
+// could not follow is left as it is. As the name-based answer, the result
+// is certain text even in a maybe context: the test itself is known.
 func namedGate(name string, args []Value, pos makefile.Pos, info *Info, out Value) Value {
 	g := out.taint()
-	if g == nil || !out.Exact() {
+	if g == nil || out.HasUnknown() {
 		return out
 	}
 	arg := func(i int) Value {
