@@ -546,7 +546,40 @@ func (s *session) helpers() (map[string]bool, error) {
 		return nil, limitError(err)
 	}
 	defined := map[string]bool{}
-	for _, f := range []*makefile.File{mc, s.makefile} {
+	definedNames(defined, mc, s.makefile)
+	for _, h := range eval.Helpers {
+		if defined[h] {
+			out[h] = true
+		}
+	}
+	// The tree's own ld-option and version helpers run, once included,
+	// when it has try-run: only the linker command in try-run's $(shell)
+	// and the version tests' $(shell test) are modelled.
+	if defined["try-run"] && out["ld-option"] && s.tree.root != "" {
+		s.tryRun = true
+		// 6.12 defines test-ge... in scripts/Kbuild.include: those run
+		// from the tree too, and their gates are named after them.
+		if s.tree.load(pathKbuildInclude) == nil {
+			doc := s.tree.docs[pathKbuildInclude]
+			ki, err := makefile.Parse(s.tree.name(pathKbuildInclude), []byte(doc.Text()), 0)
+			if err != nil {
+				return nil, limitError(err)
+			}
+			definedNames(defined, ki)
+			for _, h := range []string{"test-ge", "test-gt", "test-le", "test-lt"} {
+				out[h] = out[h] || defined[h]
+			}
+		}
+	}
+	return out, nil
+}
+
+// pathKbuildInclude is where 6.12 defines the test-ge family.
+const pathKbuildInclude = "scripts/Kbuild.include"
+
+// definedNames adds to defined the variables the files assign or define.
+func definedNames(defined map[string]bool, files ...*makefile.File) {
+	for _, f := range files {
 		makefile.Inspect(f.Nodes, func(n makefile.Node) bool {
 			switch n := n.(type) {
 			case *makefile.Assign:
@@ -561,17 +594,6 @@ func (s *session) helpers() (map[string]bool, error) {
 			return true
 		})
 	}
-	for _, h := range eval.Helpers {
-		if defined[h] {
-			out[h] = true
-		}
-	}
-	// The tree's own ld-option runs, once included, when it has try-run:
-	// only the linker command in try-run's $(shell) is modelled.
-	if defined["try-run"] && out["ld-option"] && s.tree.root != "" {
-		s.tryRun = true
-	}
-	return out, nil
 }
 
 // builtinUnknown are GNU make's own variables whose value klpcheck does

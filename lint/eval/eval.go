@@ -62,9 +62,10 @@ type Config struct {
 	Cancel *atomic.Bool
 	// Include resolves include directives; nil: none is followed.
 	Include IncludeFunc
-	// TryRun: once the makefile defines ld-option itself, its own
-	// definition runs, and the linker command of kbuild's try-run in
-	// $(shell) is answered from Toolchain.
+	// TryRun: once the makefile defines ld-option or a version helper
+	// (clang-min-version, test-ge...) itself, its own definition runs:
+	// the linker command of kbuild's try-run in $(shell) is answered from
+	// Toolchain, the version tests run in the shell model.
 	TryRun bool
 	// Reads, when set, are the variables that can be observed (see
 	// Reads): an assignment to any other is skipped.

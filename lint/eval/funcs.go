@@ -480,6 +480,9 @@ func (ev *evaluator) callFunc(c *makefile.Call, info *Info) Value {
 	ev.callDepth++
 	out := ev.varValue(name, pos, info)
 	ev.callDepth--
+	if ev.cfg.Helpers[name] && versionHelper(name) {
+		out = namedGate(name, args, pos, info, out)
+	}
 	if wasExpanding {
 		ev.expanding[name] = true
 	}

@@ -83,15 +83,34 @@ func unknownShell(text string, pos makefile.Pos, info *Info) Value {
 }
 
 // taintedNumbers maps the version numbers that appear in a shell body to
-// the taint they came with (CONFIG_CLANG_VERSION's value...).
-func taintedNumbers(v Value) map[string]*Gate {
-	m := map[string]*Gate{}
+// the taint they came with (CONFIG_CLANG_VERSION's value...). A word made
+// of a tainted value and more text, kbuild's "$(CONFIG_CLANG_VERSION)0",
+// is tainted too, with the text after the value as its suffix.
+func taintedNumbers(v Value) map[string]taintedNumber {
+	m := map[string]taintedNumber{}
 	for _, s := range v {
 		if s.Info != nil && s.Info.Taint != nil {
-			m[strings.TrimSpace(s.Text)] = s.Info.Taint
+			m[strings.TrimSpace(s.Text)] = taintedNumber{gate: s.Info.Taint}
+		}
+	}
+	for _, w := range v.Words() {
+		for i, s := range w.Segs {
+			if s.Info == nil || s.Info.Taint == nil {
+				continue
+			}
+			if _, seen := m[w.Text()]; !seen {
+				m[w.Text()] = taintedNumber{gate: s.Info.Taint, suffix: w.Segs[i+1:].String()}
+			}
+			break
 		}
 	}
 	return m
+}
+
+// taintedNumber is a version in a shell body and the text appended to it.
+type taintedNumber struct {
+	gate   *Gate
+	suffix string
 }
 
 // maxShellSteps bounds the interpretation of one body.
@@ -101,7 +120,7 @@ type shellRun struct {
 	out     []byte
 	status  int
 	steps   int
-	tainted map[string]*Gate
+	tainted map[string]taintedNumber
 	gate    *Gate // set when a test compared a tainted version
 }
 
@@ -369,12 +388,13 @@ func (sh *shellRun) test(a []string) (int, bool) {
 			if err1 != nil || err2 != nil {
 				return 2, true
 			}
-			if g, ok := sh.tainted[strings.TrimSpace(l)]; ok && sh.gate == nil {
-				c := *g
-				c.Min = minFor(op, strings.TrimSpace(r))
+			if t, ok := sh.tainted[strings.TrimSpace(l)]; ok && sh.gate == nil {
+				c := *t.gate
+				// "V0 -ge N0" admits N: the bound without the suffix.
+				c.Min = minFor(op, strings.TrimSuffix(strings.TrimSpace(r), t.suffix))
 				sh.gate = &c
-			} else if g, ok := sh.tainted[strings.TrimSpace(r)]; ok && sh.gate == nil {
-				c := *g
+			} else if t, ok := sh.tainted[strings.TrimSpace(r)]; ok && sh.gate == nil {
+				c := *t.gate
 				c.Min = 0
 				sh.gate = &c
 			}

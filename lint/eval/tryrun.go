@@ -10,18 +10,67 @@ import (
 )
 
 // useHelper reports whether $(call name,...) is answered by the model:
-// with TryRun, ld-option is expanded from the tree's own definition once
-// the Makefile has included it (scripts/Makefile.compiler), and the model
-// answers only the linker command it runs.
+// with TryRun, ld-option and the version helpers are expanded from the
+// tree's own definitions once the Makefile has included them
+// (scripts/Makefile.compiler), and the model answers only the shell
+// commands they run (the linker in try-run, test). cc-option and
+// cc-option-yn stay answered by name: the compiler command of try-run is
+// not modelled.
 func (ev *evaluator) useHelper(name string) bool {
 	if !ev.cfg.Helpers[name] {
 		return false
 	}
-	if ev.cfg.TryRun && name == "ld-option" {
+	if ev.cfg.TryRun && (name == "ld-option" || versionHelper(name)) {
 		_, defined := ev.vars[name]
 		return !defined
 	}
 	return true
+}
+
+// versionHelper reports whether name is one of kbuild's version tests.
+func versionHelper(name string) bool {
+	switch name {
+	case "clang-min-version", "gcc-min-version", "test-ge", "test-gt", "test-le", "test-lt":
+		return true
+	}
+	return false
+}
+
+// namedGate restates what the tree's own version helper NAME expanded to
+// (args are those of the call, args[0] the name) the way the name-based
+// answer states it: the gate names the helper the Makefile called, at the
+// call, not the $(shell test ...) in its body. The gate must come from the
+// expansion (the shell model saw a tainted version in a test): a
+// definition that tests no version yields no gate. An expansion the model
+// could not follow is left as it is. As the name-based answer, the result
+// is certain text even in a maybe context: the test itself is known.
+func namedGate(name string, args []Value, pos makefile.Pos, info *Info, out Value) Value {
+	g := out.taint()
+	if g == nil || out.HasUnknown() {
+		return out
+	}
+	arg := func(i int) Value {
+		if i < len(args) {
+			return args[i]
+		}
+		return nil
+	}
+	gate := &Gate{At: pos, Source: pos, Subject: g.Subject, Min: g.Min}
+	switch name {
+	case "clang-min-version", "gcc-min-version":
+		gate.What = name + " " + strings.TrimSpace(arg(1).String())
+	default:
+		as, bs := strings.TrimSpace(arg(1).String()), strings.TrimSpace(arg(2).String())
+		if t := arg(1).taint(); t != nil {
+			gate.Source, gate.Subject, gate.What = t.Source, t.Subject, name+" "+bs
+			gate.Min = minFor("-"+strings.TrimPrefix(name, "test-"), bs)
+		} else if t := arg(2).taint(); t != nil {
+			gate.Source, gate.Subject, gate.What, gate.Min = t.Source, t.Subject, name+" "+as, 0
+		} else {
+			return out
+		}
+	}
+	return Value{{Text: strings.TrimSpace(out.String()), At: pos, Info: &Info{Taint: gate, Stmt: info.Stmt, Var: info.Var, Gates: info.Gates}}}
 }
 
 // tryRunLinker answers the $(shell ...) of kbuild's try-run when the tree's

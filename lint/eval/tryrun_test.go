@@ -70,3 +70,62 @@ func TestTryRunLinker(t *testing.T) {
 		})
 	}
 }
+
+// TestTreeVersionHelpers: with TryRun, the tree's own clang-min-version
+// (and the test-ge it calls) runs, only its $(shell test ...) is modelled,
+// and the gate it yields is still a gate on clang, named as the call.
+func TestTreeVersionHelpers(t *testing.T) {
+	// The definitions of scripts/Makefile.compiler and
+	// scripts/Kbuild.include in their real shapes, written for the test.
+	const (
+		v61  = "clang-min-version = $(shell [ $(CONFIG_CLANG_VERSION)0 -ge $(1)0 ] && echo y)\n"
+		v612 = "ifeq ($(intcmp 1,0,,,y),y)\ntest-ge = $(intcmp $(strip $1)0, $(strip $2)0,,y,y)\nelse\n" +
+			"test-ge = $(shell test $(strip $1)0 -ge $(strip $2)0 && echo y)\nendif\n" +
+			"clang-min-version = $(call test-ge, $(CONFIG_CLANG_VERSION), $1)\n"
+	)
+	const flags = "-mllvm -always-rename-promoted-locals=false"
+	cases := []struct {
+		name, defs string
+		want       string // KBUILD_LDFLAGS
+		gate       bool
+		min        int
+	}{
+		{"6.1 shell [", v61, "-m " + flags, true, 230100},
+		{"6.12 test-ge", v612, "-m " + flags, true, 230100},
+		// A tree whose clang-min-version is strict: 230100 is not enough.
+		{"stricter definition", strings.Replace(v61, "-ge", "-gt", 1), "-m", true, 230101},
+		// A definition that tests no version is no gate.
+		{"no version tested", "clang-min-version = y\n", "-m " + flags, false, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src := c.defs + "KBUILD_LDFLAGS := -m\n" +
+				"ifeq ($(call clang-min-version, 230100),y)\nKBUILD_LDFLAGS += " + flags + "\nendif\n" +
+				"V := $(call clang-min-version, 230100)\n"
+			cfg := config(tc23, map[string]string{"CONFIG_CLANG_VERSION": "230100"})
+			cfg.TryRun = true
+			r := run(t, src, cfg)
+			if got := strings.Join(strings.Fields(value(t, r, "KBUILD_LDFLAGS").String()), " "); got != c.want {
+				t.Errorf("KBUILD_LDFLAGS = %q, want %q", got, c.want)
+			}
+			v := value(t, r, "V")
+			g := v.taint()
+			if !c.gate {
+				if g != nil {
+					t.Errorf("gate %+v from a definition that tests no version", g)
+				}
+				return
+			}
+			if g == nil {
+				t.Fatalf("V = %q: no version gate", v.String())
+			}
+			line := strings.Count(c.defs, "\n") + 5
+			if g.Subject != "clang" || g.What != "clang-min-version 230100" || g.Min != c.min || g.At.Line != line || g.Source.Line != line {
+				t.Errorf("gate %+v, want clang-min-version 230100 on clang, Min %d, at line %d", *g, c.min, line)
+			}
+			if r.ShellModelled == 0 {
+				t.Error("the tree's $(shell test) was not what answered")
+			}
+		})
+	}
+}
