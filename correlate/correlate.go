@@ -47,6 +47,8 @@ type Options struct {
 	// LLVMNM is the llvm-nm for bitcode objects the native reader cannot
 	// read; empty picks llvm-nm-<major> by the object's producer.
 	LLVMNM string
+	// Predict applies LLVM 23's renaming rule to the build (--predict).
+	Predict bool
 	// Progress, if set, is told how far reading a file has come: stage
 	// names the file, done and total are bytes of its symbol table. The two
 	// files are read at once, but calls never overlap.
@@ -155,6 +157,9 @@ func analyze(path string, open func(progress func(int64, int64), withBytes bool)
 	if opts.MaxSuffixed >= 0 {
 		res.Budget = &Budget{Max: opts.MaxSuffixed, Count: res.Suffixed.Total()}
 		res.Budget.Exceeded = res.Budget.Count > res.Budget.Max
+	}
+	if opts.Predict {
+		res.Prediction = predict(img, orig, prov, res)
 	}
 	res.Status, res.Reasons = status(res)
 	return res, nil

@@ -578,6 +578,7 @@ func TestGolden(t *testing.T) {
 		{"final-dwarf", "orig/vmlinux", correlate.Options{}},
 		{"twins-patched", "patched/vmlinux.o", correlate.Options{Against: "orig/vmlinux.o", BuildDir: "archives"}},
 		{"twins-header", "header/vmlinux.o", correlate.Options{Against: "orig/vmlinux.o"}},
+		{"predict-twins", "patched/vmlinux.o", correlate.Options{Against: "orig/vmlinux.o", BuildDir: "archives", Predict: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -163,6 +163,9 @@ func WriteText(w io.Writer, res *Result) error {
 		}
 	}
 
+	if res.Prediction != nil {
+		writePredictionText(b, res.Prediction)
+	}
 	if res.Status == report.ExitClean {
 		fmt.Fprintf(b, "\nResult: clean\n")
 	} else {

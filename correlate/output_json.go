@@ -37,6 +37,7 @@ func WriteJSON(w io.Writer, res *Result) error {
 		jw.twins(res.Twins)
 	}
 	jw.field("budget").value(res.Budget)
+	jw.field("prediction").value(res.Prediction)
 	jw.field("status").int(res.Status)
 	jw.field("reasons").value(res.Reasons)
 	jw.close('}')

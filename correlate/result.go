@@ -48,6 +48,8 @@ type Result struct {
 	Twins *Twins `json:"twins"`
 	// Budget is null unless --max-suffixed was given.
 	Budget *Budget `json:"budget"`
+	// Prediction is null unless --predict was given.
+	Prediction *Prediction `json:"prediction"`
 	// Status is the exit status this result calls for (0, 1).
 	Status int `json:"status"`
 	// Reasons says why Status is 1, one line each.
