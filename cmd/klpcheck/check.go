@@ -378,7 +378,8 @@ func llvmFromLD(ld string) string {
 
 // checkCorrelate reads the build's vmlinux.o with progress on a terminal.
 func checkCorrelate(in *checkInputs, maxSuffixed int, prog *progress) (*correlate.Result, error) {
-	opts := correlate.Options{MaxSuffixed: maxSuffixed, Against: in.orig, Progress: prog.bytes}
+	// The prediction is details only: decide does not read it.
+	opts := correlate.Options{MaxSuffixed: maxSuffixed, Against: in.orig, Progress: prog.bytes, Predict: true}
 	if !in.demo {
 		opts.BuildDir = in.correlateBuildDir
 	}

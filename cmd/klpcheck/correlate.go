@@ -24,12 +24,18 @@ ELF, 32- or 64-bit, either byte order) and reports:
     (give --build, or a file with debug info);
   - with --against ORIG: each symbol of ORIG paired with its twin in FILE, the
     way objtool's klp-diff pairs them, and what was renamed, what is ambiguous
-    (never guessed) and what has no twin.
+    (never guessed) and what has no twin;
+  - with --predict: what LLVM 23's suffix reduction would make of this build
+    (made with LLVM <= 22): the names that keep .llvm.<hash> and why, the
+    promoted statics that collide with a global (assembly: the link fails),
+    and with --against how many of today's renames would disappear. Where
+    link order picks the copy that keeps the plain name, it says so.
 
 Examples:
    klpcheck correlate vmlinux.o
    klpcheck correlate --build ~/linux/build --max-suffixed 2 vmlinux.o
    klpcheck correlate --against orig/vmlinux.o --format json patched/vmlinux.o
+   klpcheck correlate --predict --build ~/linux/build --against orig/vmlinux.o vmlinux.o
 
 Exit status: 0 clean; 1 budget exceeded, a hard conflict, or an ambiguous
 twin; 2 the input could not be read or bad usage.`
@@ -45,6 +51,7 @@ func correlateCommand() *cli.Command {
 			&cli.StringFlag{Name: "build", Usage: "kernel build tree or objects `DIR`, to tell assembly from C"},
 			&cli.StringFlag{Name: "against", Usage: "original build `ORIG` to pair symbols with, as klp-diff does"},
 			&cli.IntFlag{Name: "max-suffixed", Value: correlate.NoBudget, Usage: "exit 1 when .llvm.<hash> functions+data exceed `N` (negative: no budget)"},
+			&cli.BoolFlag{Name: "predict", Usage: "predict what LLVM 23's suffix reduction makes of this LLVM <= 22 build: names that keep .llvm.<hash>, collisions, renames avoided (with --against)"},
 			&cli.StringFlag{Name: "llvm-nm", Usage: "llvm-nm at `PATH` for bitcode the native reader cannot read (default: llvm-nm-<major> of its producer)"},
 		},
 		Action: runCorrelate,
@@ -76,6 +83,7 @@ func runCorrelate(c *cli.Context) error {
 		Against:     c.String("against"),
 		MaxSuffixed: c.Int("max-suffixed"),
 		LLVMNM:      c.String("llvm-nm"),
+		Predict:     c.Bool("predict"),
 	})
 	if err != nil {
 		return couldNotRun(err)

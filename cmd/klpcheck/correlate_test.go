@@ -65,6 +65,8 @@ func TestCorrelateCommand(t *testing.T) {
 			[]string{"seq_state -> seq_state.llvm.", "[same-file-demangled; suffix-gained]"}, ""},
 		{"sarif", []string{"--format", "sarif", "--build", set.Archives, orig.VmlinuxO}, report.ExitFindings,
 			[]string{`"ruleId": "COR001"`, `"uri": "lib.a(entry.o)"`, `"version": "2.1.0"`}, ""},
+		{"predict", []string{"--predict", "--build", orig.Dir, "--against", orig.VmlinuxO, patched.VmlinuxO}, report.ExitFindings,
+			[]string{"Prediction with suffix reduction (LLVM 23 rule:", "m_next, m_stop: 3 copies, 2 keep .llvm.<hash> [same-name; link order decides]", "link-failure   clash_hard", "Renames against orig:"}, ""},
 		{"no file", nil, report.ExitError, nil, "missing FILE"},
 		{"two files", []string{orig.Vmlinux, orig.VmlinuxO}, report.ExitError, nil, "one FILE expected"},
 		{"bad format", []string{"--format", "xml", orig.Vmlinux}, report.ExitError, nil, `unknown --format "xml"`},
