@@ -122,6 +122,7 @@ func TestKernelPredict(t *testing.T) {
 			if got := collisionOutcomes(pr); fmt.Sprint(got) != fmt.Sprint(wantColl) {
 				t.Errorf("collisions %v, want %v", got, wantColl)
 			}
+			checkHardIsLinkFailure(t, res)
 			t.Logf("%s: %s", variant, pr.Summary())
 		})
 	}

@@ -189,7 +189,30 @@ func TestPredictRule(t *testing.T) {
 				t.Errorf("predicted+plain+link failures+undecided = %d, today %d", sum, pr.Today)
 			}
 			checkSeqGroup(t, pr, tt.name != "none")
+			checkHardIsLinkFailure(t, res)
 		})
+	}
+}
+
+// checkHardIsLinkFailure: the prediction's link failures are exactly
+// today's hard conflicts.
+func checkHardIsLinkFailure(t *testing.T, res *correlate.Result) {
+	t.Helper()
+	var hard, failures []string
+	for _, c := range res.Conflicts {
+		if c.Class == correlate.ClassHard {
+			hard = append(hard, c.Name)
+		}
+	}
+	for _, c := range res.Prediction.Collisions {
+		if c.Outcome == correlate.OutcomeLinkFailure {
+			failures = append(failures, c.Name)
+		}
+	}
+	sort.Strings(hard)
+	sort.Strings(failures)
+	if fmt.Sprint(hard) != fmt.Sprint(failures) {
+		t.Errorf("hard conflicts %v, predicted link failures %v", hard, failures)
 	}
 }
 
