@@ -73,7 +73,7 @@ func MatchingCC(t Target, override string, look LookPath) (cc, rule string, err 
 	if override != "" {
 		r := resolveOne(override, "--cc", look)
 		if r.Err != nil {
-			return "", "--cc", r.Err
+			return "", "--cc", fmt.Errorf("the compiler %s (--cc) cannot be used: not found or not executable: install it or pass another --cc", override)
 		}
 		return r.Path, "--cc", nil
 	}

@@ -150,7 +150,7 @@ func Probe(ctx context.Context, targets []Target, opts Options, sortByVersion bo
 		go func() {
 			defer wg.Done()
 			rep.Linkers[i] = p.probe(ctx, t)
-			if opts.LinkTest && t.Err == nil {
+			if opts.LinkTest && rep.Linkers[i].Error == "" {
 				rep.Linkers[i].LinkTest = p.linkTest(ctx, t)
 			}
 		}()
