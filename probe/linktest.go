@@ -87,7 +87,11 @@ func MatchingCC(t Target, override string, look LookPath) (cc, rule string, err 
 	if strings.Contains(name, "/") {
 		p := filepath.Join(filepath.Dir(name), want)
 		if info, err := os.Stat(p); err != nil || info.IsDir() || info.Mode()&0o111 == 0 {
-			return "", rule, fmt.Errorf("%s not found (the clang matching %s): install that toolchain's clang or pass --cc PATH", p, name)
+			install := "install that toolchain's clang"
+			if m[1] != "" {
+				install = fmt.Sprintf("install %s (Debian/Ubuntu: apt-get install %s)", want, want)
+			}
+			return "", rule, fmt.Errorf("%s not found (the clang matching %s): %s or pass --cc PATH", p, name, install)
 		}
 		return p, rule, nil
 	}
