@@ -226,7 +226,7 @@ func TestLinkTestText(t *testing.T) {
 			"in-process   works: kept",
 			"without the flags: klp_lt_twice.llvm.1",
 			"distributed  ineffective: still suffixed",
-			"link test: suffix reduction works in 1 of 2 mode(s)",
+			"link test: suffix reduction works in 1 of 2 mode(s); 1 accept the flags and still rename",
 		}, nil},
 	}
 	for _, tc := range tests {

@@ -53,7 +53,7 @@ func linkTestSummary(rep *Report) string {
 	if !rep.hasLinkTest() {
 		return ""
 	}
-	var works, not, unknown int
+	var works, not, ineffective, unknown int
 	for _, l := range rep.Linkers {
 		if l.LinkTest == nil {
 			continue
@@ -62,8 +62,11 @@ func linkTestSummary(rep *Report) string {
 			switch m.Verdict {
 			case LinkWorks:
 				works++
-			case LinkRejected, LinkIneffective:
+			case LinkRejected:
 				not++
+			case LinkIneffective:
+				not++
+				ineffective++
 			default:
 				unknown++
 			}
@@ -72,6 +75,9 @@ func linkTestSummary(rep *Report) string {
 	s := fmt.Sprintf("link test: suffix reduction works in %d of %d mode(s)", works, works+not+unknown)
 	if unknown > 0 {
 		s += fmt.Sprintf(", %d could not tell", unknown)
+	}
+	if ineffective > 0 {
+		s += fmt.Sprintf("; %d accept the flags and still rename (ineffective): ld-option would pick them and the names would still change", ineffective)
 	}
 	return s
 }

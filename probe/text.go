@@ -133,7 +133,7 @@ func summary(rep *Report) string {
 			s += ".\nNext: suffix reduction needs LLD from LLVM 23.1 or later (make LLVM=1 with it on PATH, or LLVM=/path/to/llvm/bin/)"
 		}
 	default:
-		s += " (exit 0)"
+		s += fmt.Sprintf(" (exit %d)", rep.ExitStatus()) // 0 unless a link test says otherwise
 	}
 	return s
 }
