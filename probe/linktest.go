@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // The link test (--link-test) proves what ld-option cannot: that the flags
@@ -132,8 +133,16 @@ func (p *prober) linkTest(ctx context.Context, t Target) *LinkTest {
 	if msg := r.compile(ctx); msg != "" {
 		return fail(msg)
 	}
-	lt.InProcess = r.inProcess(ctx)
+	// The two modes share only the bitcode objects, which they read: they
+	// run side by side (distributed's index files are its own).
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		lt.InProcess = r.inProcess(ctx)
+	}()
 	lt.Distributed = r.distributed(ctx)
+	wg.Wait()
 	return lt
 }
 
