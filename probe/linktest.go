@@ -280,7 +280,7 @@ func (r *linkRunner) distributedLink(ctx context.Context, withFlags bool, output
 	out, err := r.link(ctx, withFlags, "thin-link.o", []string{"--thinlto-index-only"}, linkTestObjects)
 	if msg := r.failure("the distributed thin link (--thinlto-index-only) "+label+" the flags", r.ld, out, err); msg != "" {
 		if withFlags && err == nil {
-			return nil, msg, LinkerReason(out, Identity{}, r.p.flags)
+			return nil, msg, LinkerReason(out, Identity{}, r.p.flags) + " (at the thin link, --thinlto-index-only)"
 		}
 		return nil, msg, ""
 	}
@@ -296,7 +296,7 @@ func (r *linkRunner) distributedLink(ctx context.Context, withFlags bool, output
 	out, err = r.link(ctx, withFlags, output, nil, natives)
 	if msg := r.failure("the distributed final link "+label+" the flags", r.ld, out, err); msg != "" {
 		if withFlags && err == nil {
-			return nil, msg, LinkerReason(out, Identity{}, r.p.flags)
+			return nil, msg, LinkerReason(out, Identity{}, r.p.flags) + " (at the final link)"
 		}
 		return nil, msg, ""
 	}

@@ -142,6 +142,9 @@ func TestLinkTestRealAndStandins(t *testing.T) {
 				got  LinkMode
 				want string
 			}{{"in-process", lt.InProcess, tc.inProcess}, {"distributed", lt.Distributed, tc.distributed}} {
+				if m.got.Verdict == LinkRejected && !strings.Contains(m.got.Detail, "Unknown command line argument '-always-rename-promoted-locals=false'") {
+					t.Errorf("%s: rejected without lld's reason: %s", m.mode, m.got.Detail)
+				}
 				if m.got.Verdict != m.want {
 					t.Errorf("%s: %s (%s), want %s", m.mode, m.got.Verdict, m.got.Detail, m.want)
 				}
@@ -189,6 +192,28 @@ func TestLinkTestErrors(t *testing.T) {
 				t.Errorf("exit status %d, want 2", got)
 			}
 		})
+	}
+}
+
+// A compiler that makes native objects: ThinLTO never runs, nothing is
+// promoted, and the test says that it proved nothing rather than "works".
+func TestLinkTestNoPromotion(t *testing.T) {
+	testenv.Tool(t, "ld.lld-22")
+	testenv.Tool(t, "clang-22")
+	res := probeOne(t, "ld.lld-22", Options{LinkTest: true, CC: standin(t, "clang-22-no-lto-standin")})
+	m := res.LinkTest.InProcess
+	if m.Verdict != LinkNoPromotion || !strings.Contains(m.Detail, "proves nothing") {
+		t.Errorf("in-process: %s (%s), want no-promotion", m.Verdict, m.Detail)
+	}
+	if strings.Join(m.Baseline, " ") != "klp_lt_counter klp_lt_twice" {
+		t.Errorf("baseline %v, want the plain names", m.Baseline)
+	}
+	// Distributed mode needs bitcode for its backends: the step fails, named.
+	if d := res.LinkTest.Distributed; d.Verdict != LinkError || !strings.Contains(d.Detail, "-fthinlto-index=") {
+		t.Errorf("distributed: %s (%s), want an error naming the backend step", d.Verdict, d.Detail)
+	}
+	if got := (&Report{Linkers: []Result{res}}).ExitStatus(); got != 2 {
+		t.Errorf("exit status %d, want 2", got)
 	}
 }
 
