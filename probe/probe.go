@@ -43,6 +43,10 @@ type Options struct {
 	Env []string
 	// Config, when set, is compared with what the linkers say.
 	Config *KernelConfig
+	// LinkTest runs the link test (linktest.go) for each linker, with the
+	// matching clang or CC when set (--cc).
+	LinkTest bool
+	CC       string
 }
 
 // Report is the outcome of probing one or more linkers; its JSON form is
@@ -92,6 +96,8 @@ type Result struct {
 	Warnings []string `json:"warnings"`
 	// Error says why the linker could not be run; empty otherwise.
 	Error string `json:"error"`
+	// LinkTest is the link test's outcome, when --link-test asked for it.
+	LinkTest *LinkTest `json:"link_test,omitempty"`
 }
 
 // Group is one flag group run alone.
@@ -144,6 +150,9 @@ func Probe(ctx context.Context, targets []Target, opts Options, sortByVersion bo
 		go func() {
 			defer wg.Done()
 			rep.Linkers[i] = p.probe(ctx, t)
+			if opts.LinkTest && rep.Linkers[i].Error == "" {
+				rep.Linkers[i].LinkTest = p.linkTest(ctx, t)
+			}
 		}()
 	}
 	wg.Wait()
@@ -164,6 +173,7 @@ func (r *Report) ExitStatus() int {
 		case l.Supported != nil && !*l.Supported:
 			status = 1
 		}
+		status = max(status, l.LinkTest.exitStatus())
 	}
 	return status
 }

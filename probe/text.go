@@ -31,7 +31,12 @@ func WriteText(w io.Writer, rep *Report) error {
 	}
 	b.WriteString("\n")
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "LINKER\tFLAVOR\tVERSION\tVERDICT\tREASON")
+	linkTest := rep.hasLinkTest()
+	if linkTest {
+		fmt.Fprintln(tw, "LINKER\tFLAVOR\tVERSION\tVERDICT\tIN-PROCESS\tDISTRIBUTED\tREASON")
+	} else {
+		fmt.Fprintln(tw, "LINKER\tFLAVOR\tVERSION\tVERDICT\tREASON")
+	}
 	for _, r := range rep.Linkers {
 		reason := r.Reason
 		if r.Error != "" {
@@ -39,6 +44,11 @@ func WriteText(w io.Writer, rep *Report) error {
 		}
 		if reason == "" {
 			reason = "-"
+		}
+		if linkTest {
+			inProcess, distributed := linkTestCells(r)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Path, dash(r.Flavor), dash(r.Version), r.Verdict(), inProcess, distributed, reason)
+			continue
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Path, dash(r.Flavor), dash(r.Version), r.Verdict(), reason)
 	}
@@ -65,6 +75,9 @@ func WriteText(w io.Writer, rep *Report) error {
 		}
 	}
 	fmt.Fprintf(&b, "\n%s\n", summary(rep))
+	if s := linkTestSummary(rep); s != "" {
+		fmt.Fprintf(&b, "%s\n", s)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -94,7 +107,7 @@ func linkerDetails(r Result, showGroups bool) []string {
 	for _, wn := range r.Warnings {
 		d = append(d, "warning: "+wn)
 	}
-	return d
+	return append(d, linkTestDetails(r.LinkTest)...)
 }
 
 func summary(rep *Report) string {
@@ -120,7 +133,7 @@ func summary(rep *Report) string {
 			s += ".\nNext: suffix reduction needs LLD from LLVM 23.1 or later (make LLVM=1 with it on PATH, or LLVM=/path/to/llvm/bin/)"
 		}
 	default:
-		s += " (exit 0)"
+		s += fmt.Sprintf(" (exit %d)", rep.ExitStatus()) // 0 unless a link test says otherwise
 	}
 	return s
 }

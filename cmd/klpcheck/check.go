@@ -65,6 +65,7 @@ func checkCommand() *cli.Command {
 			&cli.StringFlag{Name: "cross-compile", Usage: "kbuild's CROSS_COMPILE `PREFIX`"},
 			&cli.IntFlag{Name: "max-suffixed", Value: correlate.NoBudget, Usage: "not ready when the build has more than `N` .llvm.<hash> functions+data (negative: no budget)"},
 			&cli.DurationFlag{Name: "timeout", Value: probe.DefaultTimeout, Usage: "bound on each linker run (Go `DURATION`)"},
+			&cli.StringFlag{Name: "cc", Usage: "the clang `CC` for the link test (default: the one matching each linker: ld.lld-22 -> clang-22)"},
 			&cli.BoolFlag{Name: "demo", Usage: "run the embedded demo even inside a kernel tree"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json or sarif"},
 		},
@@ -174,7 +175,7 @@ func runCheck(c *cli.Context) error {
 	// Toolchain.
 	sel, how := checkLinkerSelection(c, rep.Config, recorded, in.demo)
 	prog.say("probing the linker(s)")
-	opts := probe.Options{Timeout: c.Duration("timeout")}
+	opts := probe.Options{Timeout: c.Duration("timeout"), LinkTest: true, CC: c.String("cc")}
 	if !sel.All {
 		// Compare the .config with the build's own linker only: with
 		// --all the other llds differ from it by design.
@@ -595,6 +596,7 @@ func decide(rep *checkReport, linkerChoice string) {
 		}
 	}
 
+	decideLinkTest(rep, strings.HasPrefix(linkerChoice, "every lld"), add, next)
 	decideMakefile(rep, add, next)
 
 	// Build.

@@ -16,6 +16,7 @@ func probeCommand() *cli.Command {
 		Usage: "ask real linkers for the suffix-reduction flags the way kbuild's ld-option does, and explain the answer",
 		UsageText: `klpcheck probe [--ld NAME|PATH]... [--llvm VALUE] [--cross-compile PREFIX] [--all]
        [--flags "..."] [--ldflags "..."] [--config .config] [--timeout 10s] [--format text|json]
+       [--link-test [--cc CLANG]]
 
 Examples:
    klpcheck probe --all                          # every lld on PATH and in /usr/lib/llvm-*/bin
@@ -33,7 +34,9 @@ environment (as "make LD=..."), else --llvm/LLVM (1 -> ld.lld, -22 -> ld.lld-22,
 (PREFIXld), else ld.
 
 Exit status: 0 every linker accepts the flags, 1 at least one does not,
-2 a linker could not be run (not found, not executable, timeout) or bad usage.`,
+2 a linker could not be run (not found, not executable, timeout) or bad usage.
+With --link-test, a mode that is rejected or ineffective also gives 1, and a
+link test that could not tell (error, no-promotion) gives 2.`,
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "ld", Usage: "linker to probe, a `NAME` on PATH or a PATH (repeatable)"},
 			&cli.StringFlag{Name: "llvm", Usage: "kbuild's LLVM= `VALUE`: 1, -SUFFIX or PREFIX/ (default: $LLVM)"},
@@ -44,6 +47,8 @@ Exit status: 0 every linker accepts the flags, 1 at least one does not,
 			&cli.StringFlag{Name: "config", Usage: "a kernel `.config` to compare with (LTO mode, CONFIG_LLD_VERSION)"},
 			&cli.DurationFlag{Name: "timeout", Value: probe.DefaultTimeout, Usage: "bound on each linker run (Go `DURATION`)"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text or json"},
+			&cli.BoolFlag{Name: "link-test", Usage: "also compile and link a tiny ThinLTO program (ld -r, in-process and distributed) and read whether the flags keep the promoted names"},
+			&cli.StringFlag{Name: "cc", Usage: "the clang `CC` for --link-test (default: the one matching each linker: ld.lld-22 -> clang-22)"},
 		},
 		Action: runProbe,
 	}
@@ -67,7 +72,10 @@ func runProbe(c *cli.Context) error {
 		CrossCompile: envOr(c, "cross-compile", "CROSS_COMPILE"),
 		All:          c.Bool("all"),
 	}
-	opts := probe.Options{Flags: c.String("flags"), LDFlags: c.String("ldflags"), Timeout: c.Duration("timeout")}
+	opts := probe.Options{Flags: c.String("flags"), LDFlags: c.String("ldflags"), Timeout: c.Duration("timeout"), LinkTest: c.Bool("link-test"), CC: c.String("cc")}
+	if opts.CC != "" && !opts.LinkTest {
+		return usageError("probe: --cc is for --link-test")
+	}
 	if path := c.String("config"); path != "" {
 		cfg, err := probe.ReadKernelConfig(path)
 		if err != nil {
