@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -99,6 +100,9 @@ func runProbeSelection(ctx context.Context, sel probe.Selection, opts probe.Opti
 	rep, err := probe.Probe(ctx, targets, opts, sel.All)
 	if err != nil {
 		return nil, usageError("probe: %v", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, couldNotRun(fmt.Errorf("probe: %v", err)) // a signal: no half report
 	}
 	return rep, nil
 }
