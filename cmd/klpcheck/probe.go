@@ -75,6 +75,7 @@ func runProbe(c *cli.Context) error {
 			return couldNotRun(err)
 		}
 		opts.Config = cfg
+		sel = configuredSelection(c, sel, cfg)
 	}
 	rep, err := runProbeSelection(c.Context, sel, opts)
 	if err != nil {
@@ -105,6 +106,22 @@ func runProbeSelection(ctx context.Context, sel probe.Selection, opts probe.Opti
 		return nil, couldNotRun(fmt.Errorf("probe: %v", err)) // a signal: no half report
 	}
 	return rep, nil
+}
+
+// configuredSelection probes the linker a .config made with LLD was built
+// with, as check does for a build directory, unless the command line names
+// one: the LD its Kconfig run recorded; else LD/LLVM/CROSS_COMPILE from the
+// environment; else ld.lld-<major of CONFIG_LLD_VERSION>.
+func configuredSelection(c *cli.Context, sel probe.Selection, cfg *probe.KernelConfig) probe.Selection {
+	if c.IsSet("ld") || c.IsSet("llvm") || c.IsSet("cross-compile") || c.Bool("all") {
+		return sel
+	}
+	name, source, recorded := cfg.BuildLinker()
+	envNames := os.Getenv("LD") != "" || os.Getenv("LLVM") != "" || os.Getenv("CROSS_COMPILE") != ""
+	if name == "" || (!recorded && envNames) {
+		return sel
+	}
+	return probe.Selection{Explicit: []string{name}, ExplicitSource: source}
 }
 
 // envOr is a flag's value, or the environment variable kbuild reads.
