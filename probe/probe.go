@@ -6,9 +6,10 @@
 // The verdict comes from kbuild's try-run run through a POSIX shell
 // interpreter (mvdan.cc/sh): `$LD $KBUILD_LDFLAGS <flags> -v` in a subshell
 // with its output discarded, under set -e, in a private temporary directory;
-// only the exit status counts. The explanation comes from more runs of the
-// same linker: each flag group alone, the whole command with stderr kept,
-// and --version.
+// only the exit status counts. The same run gives the explanation: the
+// sandbox keeps what the linker wrote (the try-run discards it), so -v's
+// banner is the identity and stderr the reason. Only a refusal costs more
+// runs: each flag group alone, and KBUILD_LDFLAGS alone.
 package probe
 
 import (
@@ -16,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -100,6 +102,10 @@ type Group struct {
 	Supported bool     `json:"supported"`
 	Reason    string   `json:"reason"`
 	Expected  string   `json:"expected"`
+	// Alone is true when the group was run alone; false when the whole
+	// command's refusal calls it an unknown option by name, which needs
+	// no run of its own.
+	Alone bool `json:"alone"`
 }
 
 // Probe runs every target and returns the report; results are in target
@@ -233,8 +239,15 @@ func (p *prober) probe(ctx context.Context, t Target) Result {
 	if id.Flavor == FlavorUnknown {
 		scripts = append(scripts, cl.version)
 	}
+	// A group the refusal calls an unknown option by name is refused alone
+	// too, whatever else is on the command line: only the others run alone.
+	named := make([]string, len(groups))
 	if !supported {
-		scripts = append(scripts, cl.groups...)
+		for i, g := range groups {
+			if named[i] = unknownOptionLine(tryRun.stderr.String(), g); named[i] == "" {
+				scripts = append(scripts, cl.groups[i])
+			}
+		}
 		if cl.ldflagsAlone != "" {
 			scripts = append(scripts, cl.ldflagsAlone)
 		}
@@ -245,6 +258,9 @@ func (p *prober) probe(ctx context.Context, t Target) Result {
 	}
 	if id.Flavor == FlavorUnknown {
 		id, outs = ParseIdentity(outs[0].stdout), outs[1:]
+	}
+	if !supported {
+		outs = withNamedGroups(named, outs)
 	}
 	res.Flavor, res.Vendor, res.Version, res.KbuildVersion, res.VersionLine = string(id.Flavor), id.Vendor, id.Raw, id.Kbuild, id.Line
 	res.Supported = &supported
@@ -349,13 +365,50 @@ func (p *prober) failed(res Result, t Target, err error) Result {
 	return res
 }
 
+// unknownOptions matches the lines in which a linker calls an argument an
+// unknown option (lld: "unknown argument '--x'", "-mllvm: ... Unknown
+// command line argument '-x=1'"; GNU ld: "unrecognized option '--x'").
+var unknownOptions = regexp.MustCompile(`(?i)unknown argument|unknown command line argument|unrecogni[sz]ed option`)
+
+// unknownOptionLine returns the line of stderr that calls a word of group
+// g, quoted, an unknown option; "" when there is none. Such a group is
+// refused alone as well: an option a linker does not know is unknown
+// whatever else is on the command line.
+func unknownOptionLine(stderr string, g []string) string {
+	for _, l := range strings.Split(stderr, "\n") {
+		if !unknownOptions.MatchString(l) {
+			continue
+		}
+		for _, w := range g {
+			if strings.Contains(l, "'"+w+"'") || strings.Contains(l, "`"+w+"'") {
+				return l
+			}
+		}
+	}
+	return ""
+}
+
+// withNamedGroups puts the groups the refusal named (a failed "run" whose
+// stderr is the naming line, marked not alone) among the runs of the others.
+func withNamedGroups(named []string, outs []shellRun) []shellRun {
+	all := make([]shellRun, 0, len(named)+1)
+	for _, line := range named {
+		if line != "" {
+			all = append(all, shellRun{status: 1, stderr: line, named: true})
+			continue
+		}
+		all, outs = append(all, outs[0]), outs[1:]
+	}
+	return append(all, outs...)
+}
+
 // explainRefusal records the runs of each group alone (and of
 // KBUILD_LDFLAGS alone): outs holds them in that order.
 func (p *prober) explainRefusal(res *Result, id Identity, groups [][]string, outs []shellRun) {
 	for i, g := range groups {
 		out := outs[i]
 		e, _ := Expect(id, g)
-		gr := Group{Flags: g, Supported: out.status == 0, Expected: string(e)}
+		gr := Group{Flags: g, Supported: out.status == 0, Expected: string(e), Alone: !out.named}
 		if !gr.Supported {
 			gr.Reason = LinkerReason(out, id, g)
 			res.FailedFlags = append(res.FailedFlags, g)
@@ -364,7 +417,7 @@ func (p *prober) explainRefusal(res *Result, id Identity, groups [][]string, out
 	}
 	if len(p.ldflags) > 0 {
 		out := outs[len(groups)]
-		g := Group{Flags: p.ldflags, Supported: out.status == 0, Expected: string(ExpectUnknown)}
+		g := Group{Flags: p.ldflags, Supported: out.status == 0, Expected: string(ExpectUnknown), Alone: true}
 		if !g.Supported {
 			g.Reason = LinkerReason(out, id, p.ldflags)
 		}

@@ -52,6 +52,7 @@ func quoteWords(words []string) (string, error) {
 type shellRun struct {
 	status         int
 	stdout, stderr string
+	named          bool // not a run: the refusal's line naming a group
 }
 
 // errTimeout marks a run that the --timeout cut short.
