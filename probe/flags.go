@@ -68,6 +68,14 @@ func unsupportedConstruct(w *syntax.Word) string {
 			why = "an extended glob " + strings.TrimSuffix(n.Op.String(), "(") + "(...)"
 		case *syntax.BraceExp:
 			why = "brace expansion {...}"
+		case *syntax.SglQuoted:
+			if n.Dollar {
+				why = "bash's $'...' quoting (kbuild's /bin/sh may not have it)"
+			}
+		case *syntax.DblQuoted:
+			if n.Dollar {
+				why = `bash's $"..." quoting (kbuild's /bin/sh may not have it)`
+			}
 		case *syntax.ParamExp:
 			if reason := paramExpProblem(n); reason != "" {
 				why = reason

@@ -22,6 +22,8 @@ func TestSplitFlagsRefusesShellConstructs(t *testing.T) {
 		{"${#X}", "parameter expansion"},
 		{"${X/a/b}", "parameter expansion"},
 		{"${!X}", "parameter expansion"},
+		{`$'\x41'`, "bash's $'...' quoting"},
+		{`$"x"`, `bash's $"..." quoting`},
 		{"a; rm -rf /", "not plain shell words"},
 		{"a | b", "not plain shell words"},
 		{"a > out", "not plain shell words"},

@@ -103,7 +103,7 @@ func runProbeSelection(ctx context.Context, sel probe.Selection, opts probe.Opti
 		return nil, usageError("probe: %v", err)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, couldNotRun(fmt.Errorf("probe: %v", err)) // a signal: no half report
+		return nil, couldNotRun(fmt.Errorf("probe: stopped before every linker answered (%v)", err)) // a signal: no half report
 	}
 	return rep, nil
 }
