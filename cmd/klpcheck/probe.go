@@ -25,8 +25,14 @@ Examples:
    klpcheck probe --config build/.config --format json --ld /opt/llvm/bin/ld.lld`,
 		Description: `The verdict is kbuild's: $LD $KBUILD_LDFLAGS <flags> -v run as try-run does
 (POSIX shell semantics, set -e, a private TMPOUT removed afterwards, output
-discarded); only the exit status decides. Then each flag group is run alone and
-the linker's own reason, flavor and version are reported.
+discarded); only the exit status decides. The same run gives the linker's
+flavor and version (the -v banner) and its own reason; when it refuses, each
+flag group the refusal does not name is run alone to say which one failed.
+
+With --config of a .config made with LLD and no linker named, the linker that
+build used is probed: the LD recorded in include/config/auto.conf.cmd beside
+it, else LD/LLVM/CROSS_COMPILE from the environment, else
+ld.lld-<major of CONFIG_LLD_VERSION>.
 
 Which linker, as kbuild picks it: --ld (repeatable), else LD from the
 environment (as "make LD=..."), else --llvm/LLVM (1 -> ld.lld, -22 -> ld.lld-22,
@@ -34,7 +40,8 @@ environment (as "make LD=..."), else --llvm/LLVM (1 -> ld.lld, -22 -> ld.lld-22,
 (PREFIXld), else ld.
 
 Exit status: 0 every linker accepts the flags, 1 at least one does not,
-2 a linker could not be run (not found, not executable, timeout) or bad usage.`,
+2 a linker could not be run (not found, not executable, timeout) or bad usage,
+130/143 stopped by SIGINT/SIGTERM (linkers killed, temporary files removed).`,
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "ld", Usage: "linker to probe, a `NAME` on PATH or a PATH (repeatable)"},
 			&cli.StringFlag{Name: "llvm", Usage: "kbuild's LLVM= `VALUE`: 1, -SUFFIX or PREFIX/ (default: $LLVM)"},
