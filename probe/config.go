@@ -2,32 +2,103 @@ package probe
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 )
 
 // KernelConfig is what the probe needs from a kernel .config.
 type KernelConfig struct {
-	File          string `json:"file"`
-	LTOMode       string `json:"lto_mode"` // "thin", "thin_dist", "full", "none"
-	LLDVersion    int    `json:"lld_version"`
-	ClangVersion  int    `json:"clang_version"`
-	LDIsLLD       bool   `json:"ld_is_lld"`
-	CCIsClang     bool   `json:"cc_is_clang"`
+	File         string `json:"file"`
+	LTOMode      string `json:"lto_mode"` // "thin", "thin_dist", "full", "none"
+	LLDVersion   int    `json:"lld_version"`
+	ClangVersion int    `json:"clang_version"`
+	LDIsLLD      bool   `json:"ld_is_lld"`
+	CCIsClang    bool   `json:"cc_is_clang"`
+	// RecordedLD is the LD the build's Kconfig run recorded in
+	// include/config/auto.conf.cmd beside the .config; "" when absent.
+	RecordedLD    string `json:"recorded_ld"`
 	symbolsByName map[string]string
 }
 
-// ReadKernelConfig parses a kernel .config file.
+// BuildLinker is the linker a .config made with LLD was built with: the
+// recorded LD, else ld.lld-<major of CONFIG_LLD_VERSION>; how it was found;
+// and whether it was recorded (which outranks LD/LLVM in the environment,
+// as a configured build directory does) or only derived. "" when the
+// .config does not select LLD or says nothing about its version.
+func (c *KernelConfig) BuildLinker() (name, source string, recorded bool) {
+	switch {
+	case !c.LDIsLLD:
+		return "", "", false
+	case c.RecordedLD != "":
+		return c.RecordedLD, "LD=" + c.RecordedLD + " recorded in include/config/auto.conf.cmd beside " + c.File, true
+	case c.LLDVersion > 0:
+		name := fmt.Sprintf("ld.lld-%d", c.LLDVersion/10000)
+		return name, fmt.Sprintf("CONFIG_LLD_VERSION=%d in %s", c.LLDVersion, c.File), false
+	}
+	return "", "", false
+}
+
+// ReadKernelConfig parses a kernel .config file, and the LD its Kconfig
+// run recorded in include/config/auto.conf.cmd beside it.
 func ReadKernelConfig(path string) (*KernelConfig, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("--config: %v", err)
 	}
 	defer f.Close()
-	return ParseKernelConfig(f, path)
+	cfg, err := ParseKernelConfig(f, path)
+	if err != nil {
+		return nil, err
+	}
+	vars, err := RecordedMakeVars(filepath.Dir(path))
+	if err != nil {
+		return nil, err
+	}
+	cfg.RecordedLD = vars["LD"]
+	return cfg, nil
+}
+
+// autoConfRecord matches the lines Kconfig writes to
+// include/config/auto.conf.cmd for each make variable it depended on:
+//
+//	ifneq "$(LD)" "ld.lld-22"
+//
+// so a build directory remembers the LD (and CC, LLVM, ...) it was
+// configured with.
+var autoConfRecord = regexp.MustCompile(`^ifneq "\$\(([A-Za-z_][A-Za-z0-9_]*)\)" "(.*)"$`)
+
+// RecordedMakeVars reads the make variables a build directory's Kconfig
+// run recorded. A missing file is not an error: older trees and hand-made
+// object directories do not have one.
+func RecordedMakeVars(buildDir string) (map[string]string, error) {
+	path := filepath.Join(buildDir, "include", "config", "auto.conf.cmd")
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	vars := map[string]string{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+	for sc.Scan() {
+		if m := autoConfRecord.FindStringSubmatch(strings.TrimSpace(sc.Text())); m != nil {
+			vars[m[1]] = m[2]
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	return vars, nil
 }
 
 // ParseKernelConfig reads "CONFIG_X=value" lines and "# CONFIG_X is not set"
@@ -99,7 +170,11 @@ func configWarnings(cfg *KernelConfig, r *Result) []string {
 			cfg.File, cfg.LLDVersion, KbuildVersionString(cfg.LLDVersion), r.Name, r.Version, r.KbuildVersion))
 	}
 	if cfg.LDIsLLD && r.Flavor != "" && r.Flavor != string(FlavorLLD) && r.Flavor != string(FlavorUnknown) {
-		w = append(w, fmt.Sprintf("%s selects LLD (CONFIG_LD_IS_LLD=y) but %s is GNU %s (from %s): pass --llvm 1 or --ld", cfg.File, r.Name, r.Flavor, r.Source))
+		fix := "probe the LLD the build links with"
+		if name, source, _ := cfg.BuildLinker(); name != "" {
+			fix = fmt.Sprintf("probe %s instead, the linker this build links with (%s)", name, source)
+		}
+		w = append(w, fmt.Sprintf("%s selects LLD (CONFIG_LD_IS_LLD=y) but %s is GNU %s (from %s): %s", cfg.File, r.Name, r.Flavor, r.Source, fix))
 	}
 	if cfg.ClangVersion >= 230100 && r.Supported != nil && !*r.Supported {
 		w = append(w, fmt.Sprintf("%s has CONFIG_CLANG_VERSION=%d, so a clang-min-version,230100 gate passes, yet %s rejects the flags: a mixed toolchain that a version gate lets through fails at link time",

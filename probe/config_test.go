@@ -1,6 +1,8 @@
 package probe
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -68,4 +70,51 @@ func FuzzParseKernelConfig(f *testing.F) {
 		}
 		_ = configNotes(cfg)
 	})
+}
+
+func TestBuildLinker(t *testing.T) {
+	tests := []struct {
+		name, config, recorded string
+		want, wantSource       string
+		wantRecorded           bool
+	}{
+		{"recorded LD wins", "CONFIG_LD_IS_LLD=y\nCONFIG_LLD_VERSION=220108\n", "ld.lld-19", "ld.lld-19", "LD=ld.lld-19 recorded in include/config/auto.conf.cmd", true},
+		{"else the LLD major", "CONFIG_LD_IS_LLD=y\nCONFIG_LLD_VERSION=220108\n", "", "ld.lld-22", "CONFIG_LLD_VERSION=220108 in", false},
+		{"not LLD", "CONFIG_LD_VERSION=24000\n", "ld", "", "", false},
+		{"LLD, no version", "CONFIG_LD_IS_LLD=y\n", "", "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, ".config")
+			if err := os.WriteFile(path, []byte(tt.config), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if tt.recorded != "" {
+				writeAutoConfCmd(t, dir, tt.recorded)
+			}
+			cfg, err := ReadKernelConfig(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name, source, recorded := cfg.BuildLinker()
+			if name != tt.want || !strings.Contains(source, tt.wantSource) || recorded != tt.wantRecorded {
+				t.Errorf("BuildLinker() = %q, %q, %v; want %q, %q, %v", name, source, recorded, tt.want, tt.wantSource, tt.wantRecorded)
+			}
+		})
+	}
+}
+
+// writeAutoConfCmd writes the include/config/auto.conf.cmd a Kconfig run
+// leaves in a build directory, recording LD.
+func writeAutoConfCmd(t *testing.T, dir, ld string) {
+	t.Helper()
+	inc := filepath.Join(dir, "include", "config")
+	if err := os.MkdirAll(inc, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	body := "deps_config := \\\n\tKconfig\n\nifneq \"$(LD)\" \"" + ld + "\"\ninclude/config/auto.conf: FORCE\nendif\n"
+	if err := os.WriteFile(filepath.Join(inc, "auto.conf.cmd"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

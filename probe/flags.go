@@ -2,10 +2,12 @@ package probe
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	version "github.com/hashicorp/go-version"
-	"mvdan.cc/sh/v3/shell"
+	"mvdan.cc/sh/v3/expand"
+	"mvdan.cc/sh/v3/syntax"
 )
 
 // DefaultFlags is the ld-option argument of the kernel's suffix-reduction
@@ -17,17 +19,85 @@ const RenameFlag = "-always-rename-promoted-locals"
 
 // SplitFlags splits an ld-option argument into words the way the shell that
 // kbuild's try-run starts would: quotes are removed, variables expanded from
-// env (nil: the process environment). Command substitution is refused: a
-// probe never runs anything but the linker.
+// env (nil: the process environment). Only words are taken: command and
+// process substitution, arithmetic, the bash-only expansions and anything
+// that is not a word (;, |, &, redirections) are refused with the construct
+// named, because a probe never runs anything but the linker.
 func SplitFlags(s string, env func(string) string) ([]string, error) {
-	if strings.Contains(s, "$(") || strings.Contains(s, "`") {
-		return nil, fmt.Errorf("%q: command substitution is not allowed in linker flags (the probe runs only the linker)", s)
+	if env == nil {
+		env = os.Getenv
 	}
-	words, err := shell.Fields(s, env)
+	var words []*syntax.Word
+	for w, err := range syntax.NewParser().WordsSeq(strings.NewReader(s)) {
+		if err != nil {
+			return nil, fmt.Errorf("%q: not plain shell words (%v): pass the flags themselves, quoted as on make's command line", s, err)
+		}
+		words = append(words, w)
+	}
+	for _, w := range words {
+		if why := unsupportedConstruct(w); why != "" {
+			return nil, fmt.Errorf("%q: %s is not allowed in linker flags (the probe runs only the linker): pass the flags themselves", s, why)
+		}
+	}
+	fields, err := expand.Fields(&expand.Config{Env: expand.FuncEnviron(env)}, words...)
 	if err != nil {
 		return nil, fmt.Errorf("%q: not valid shell words: %v", s, err)
 	}
-	return words, nil
+	return fields, nil
+}
+
+// unsupportedConstruct names the first part of w that is more than quoting
+// and plain $VAR / ${VAR} / ${VAR:-default} expansion; "" when there is none.
+func unsupportedConstruct(w *syntax.Word) string {
+	why := ""
+	syntax.Walk(w, func(n syntax.Node) bool {
+		if why != "" {
+			return false
+		}
+		switch n := n.(type) {
+		case *syntax.CmdSubst:
+			why = "command substitution $(...)"
+			if n.Backquotes {
+				why = "command substitution `...`"
+			}
+		case *syntax.ProcSubst:
+			why = "process substitution " + strings.TrimSuffix(n.Op.String(), "(") + "(...)"
+		case *syntax.ArithmExp:
+			why = "arithmetic expansion $((...))"
+		case *syntax.ExtGlob:
+			why = "an extended glob " + strings.TrimSuffix(n.Op.String(), "(") + "(...)"
+		case *syntax.BraceExp:
+			why = "brace expansion {...}"
+		case *syntax.SglQuoted:
+			if n.Dollar {
+				why = "bash's $'...' quoting (kbuild's /bin/sh may not have it)"
+			}
+		case *syntax.DblQuoted:
+			if n.Dollar {
+				why = `bash's $"..." quoting (kbuild's /bin/sh may not have it)`
+			}
+		case *syntax.ParamExp:
+			if reason := paramExpProblem(n); reason != "" {
+				why = reason
+			}
+		}
+		return why == ""
+	})
+	return why
+}
+
+// paramExpProblem refuses the parameter expansions beyond $VAR, ${VAR} and
+// ${VAR-default}/${VAR:-default}: assignment, errors, lengths, slices,
+// substitutions and indirection are either bash-only or have effects.
+func paramExpProblem(p *syntax.ParamExp) string {
+	name := "$" + p.Param.Value
+	switch {
+	case p.Excl || p.Length || p.Width || p.Index != nil || p.Slice != nil || p.Repl != nil || p.Names != 0:
+		return "the parameter expansion ${...} of " + name + " (only $VAR, ${VAR} and ${VAR:-default} are taken)"
+	case p.Exp != nil && p.Exp.Op != syntax.DefaultUnset && p.Exp.Op != syntax.DefaultUnsetOrNull:
+		return "the parameter expansion ${" + p.Param.Value + p.Exp.Op.String() + "...} (only $VAR, ${VAR} and ${VAR:-default} are taken)"
+	}
+	return ""
 }
 
 // takesSeparateValue lists linker options whose value is the next word, so

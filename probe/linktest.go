@@ -171,7 +171,7 @@ func (r *linkRunner) step(ctx context.Context, prog string, args ...string) (she
 	defer func() { <-r.p.slots }()
 	sb := *r.sb
 	sb.linker = prog // the one program this step may run
-	return sb.run(ctx, script)
+	return sb.run(ctx, script, nil)
 }
 
 // failure describes a step that did not exit 0, or "" when it did.

@@ -6,9 +6,10 @@
 // The verdict comes from kbuild's try-run run through a POSIX shell
 // interpreter (mvdan.cc/sh): `$LD $KBUILD_LDFLAGS <flags> -v` in a subshell
 // with its output discarded, under set -e, in a private temporary directory;
-// only the exit status counts. The explanation comes from more runs of the
-// same linker: each flag group alone, the whole command with stderr kept,
-// and --version.
+// only the exit status counts. The same run gives the explanation: the
+// sandbox keeps what the linker wrote (the try-run discards it), so -v's
+// banner is the identity and stderr the reason. Only a refusal costs more
+// runs: each flag group alone, and KBUILD_LDFLAGS alone.
 package probe
 
 import (
@@ -16,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -106,6 +108,10 @@ type Group struct {
 	Supported bool     `json:"supported"`
 	Reason    string   `json:"reason"`
 	Expected  string   `json:"expected"`
+	// Alone is true when the group was run alone; false when the whole
+	// command's refusal calls it an unknown option by name, which needs
+	// no run of its own.
+	Alone bool `json:"alone"`
 }
 
 // Probe runs every target and returns the report; results are in target
@@ -199,8 +205,11 @@ type prober struct {
 	slots          chan struct{} // bounds concurrent linker processes
 }
 
-// probe runs every invocation one linker needs, concurrently: a hung linker
-// costs one timeout, not one per run.
+// probe asks one linker. The kbuild try-run alone gives the verdict (its
+// exit status), the identity (the banner -v prints) and the reason (the
+// linker's stderr, which try-run discards but the sandbox keeps). Only a
+// refusal costs more runs: each flag group alone, and KBUILD_LDFLAGS alone,
+// to say which part was refused; --version only when -v printed no banner.
 func (p *prober) probe(ctx context.Context, t Target) Result {
 	// Consistent until a verdict contradicts a prediction.
 	res := Result{Path: t.Path, Name: t.Name, Source: t.Source, Groups: []Group{}, FailedFlags: [][]string{}, Warnings: []string{}, Consistent: true}
@@ -211,30 +220,12 @@ func (p *prober) probe(ctx context.Context, t Target) Result {
 		res.Expected = string(ExpectUnknown)
 		return res
 	}
-	// Every word is quoted once; each run's command line is built from them.
-	quoted := map[string]string{}
-	for _, w := range append(append([]string{t.Path, "-v", "--version", strings.Join(p.flags, " ")}, p.ldflags...), p.flags...) {
-		q, err := quoteWords([]string{w})
-		if err != nil {
-			res.Error = err.Error()
-			return res
-		}
-		quoted[w] = q
+	cl, err := newCommandLines(t.Path, p.flags, p.ldflags)
+	if err != nil {
+		res.Error = err.Error()
+		return res
 	}
-	line := func(words ...[]string) string {
-		var parts []string
-		for _, ws := range words {
-			for _, w := range ws {
-				parts = append(parts, quoted[w])
-			}
-		}
-		return strings.Join(parts, " ")
-	}
-	linker := []string{t.Path}
-	verbose := []string{"-v"}
-	cmdline := line(linker, p.ldflags, p.flags, verbose)
-	res.Command = cmdline
-
+	res.Command = cl.full
 	sb, err := newSandbox(p.opts.TempDir, t.Path, p.opts.Env, p.opts.Timeout)
 	if err != nil {
 		res.Error = err.Error()
@@ -246,101 +237,223 @@ func (p *prober) probe(ctx context.Context, t Target) Result {
 		}
 	}()
 
+	var tryRun linkerOutput
+	verdict, err := sb.run(ctx, cl.tryRun, &tryRun)
+	if err != nil {
+		return p.failed(res, t, err)
+	}
+	id := ParseIdentity(tryRun.stdout.String())
+	supported := strings.TrimSpace(verdict.stdout) != ""
 	groups := Groups(p.flags)
-	type job struct {
-		script string
-		out    shellRun
-		err    error
+	var scripts []string
+	if id.Flavor == FlavorUnknown {
+		scripts = append(scripts, cl.version)
 	}
-	// Jobs: 0 the try-run verdict, 1 --version, 2 the full command with its
-	// output kept, 3 KBUILD_LDFLAGS alone, then one per flag group.
-	jobs := make([]job, 4+len(groups))
-	jobs[0].script = tryRunScript(cmdline, quoted[strings.Join(p.flags, " ")])
-	jobs[1].script = line(linker, []string{"--version"})
-	jobs[2].script = cmdline
-	if len(p.ldflags) > 0 {
-		jobs[3].script = line(linker, p.ldflags, verbose)
+	// A group the refusal calls an unknown option by name is refused alone
+	// too, whatever else is on the command line: only the others run alone.
+	named := make([]string, len(groups))
+	if !supported {
+		for i, g := range groups {
+			if named[i] = unknownOptionLine(tryRun.stderr.String(), g); named[i] == "" {
+				scripts = append(scripts, cl.groups[i])
+			}
+		}
+		if cl.ldflagsAlone != "" {
+			scripts = append(scripts, cl.ldflagsAlone)
+		}
 	}
-	for i, g := range groups {
-		jobs[4+i].script = line(linker, p.ldflags, g, verbose)
+	outs, err := p.runAll(ctx, sb, scripts)
+	if err != nil {
+		return p.failed(res, t, err)
 	}
-	// The first run that times out cancels this linker's other runs: a hung
-	// linker costs one timeout, not one per run.
+	if id.Flavor == FlavorUnknown {
+		id, outs = ParseIdentity(outs[0].stdout), outs[1:]
+	}
+	if !supported {
+		outs = withNamedGroups(named, outs)
+	}
+	res.Flavor, res.Vendor, res.Version, res.KbuildVersion, res.VersionLine = string(id.Flavor), id.Vendor, id.Raw, id.Kbuild, id.Line
+	res.Supported = &supported
+	if !supported {
+		why := shellRun{status: tryRun.status, stdout: tryRun.stdout.String(), stderr: tryRun.stderr.String()}
+		if !tryRun.ran {
+			why = verdict // try-run stopped before the linker: its own words
+		}
+		res.Reason = LinkerReason(why, id, p.flags)
+		p.explainRefusal(&res, id, groups, outs)
+	}
+	p.judge(&res, id, groups)
+	return res
+}
+
+// commandLines are the shell command lines of one linker's runs, every
+// word quoted once.
+type commandLines struct {
+	full, tryRun, version, ldflagsAlone string
+	groups                              []string
+}
+
+func newCommandLines(linker string, flags, ldflags []string) (*commandLines, error) {
+	quote := func(words ...[]string) (string, error) {
+		var all []string
+		for _, ws := range words {
+			all = append(all, ws...)
+		}
+		return quoteWords(all)
+	}
+	self := []string{linker}
+	verbose := []string{"-v"}
+	cl := &commandLines{}
+	var err error
+	if cl.full, err = quote(self, ldflags, flags, verbose); err != nil {
+		return nil, err
+	}
+	echoed, err := quote([]string{strings.Join(flags, " ")})
+	if err != nil {
+		return nil, err
+	}
+	cl.tryRun = tryRunScript(cl.full, echoed)
+	if cl.version, err = quote(self, []string{"--version"}); err != nil {
+		return nil, err
+	}
+	if len(ldflags) > 0 {
+		if cl.ldflagsAlone, err = quote(self, ldflags, verbose); err != nil {
+			return nil, err
+		}
+	}
+	for _, g := range Groups(flags) {
+		line, err := quote(self, ldflags, g, verbose)
+		if err != nil {
+			return nil, err
+		}
+		cl.groups = append(cl.groups, line)
+	}
+	return cl, nil
+}
+
+// runAll runs scripts concurrently within the probe's process bound. The
+// first run that fails (a timeout) cancels the others: a hung linker costs
+// one timeout, not one per run. The error is the first in kind, a timeout
+// or exec failure rather than the cancellations it caused.
+func (p *prober) runAll(ctx context.Context, sb *sandbox, scripts []string) ([]shellRun, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	outs := make([]shellRun, len(scripts))
+	errs := make([]error, len(scripts))
 	var wg sync.WaitGroup
-	for i := range jobs {
-		if jobs[i].script == "" {
-			continue
-		}
+	for i := range scripts {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			select {
 			case p.slots <- struct{}{}:
 			case <-ctx.Done():
-				jobs[i].err = ctx.Err()
+				errs[i] = ctx.Err()
 				return
 			}
 			defer func() { <-p.slots }()
-			jobs[i].out, jobs[i].err = sb.run(ctx, jobs[i].script)
-			if jobs[i].err != nil {
+			outs[i], errs[i] = sb.run(ctx, scripts[i], nil)
+			if errs[i] != nil {
 				cancel()
 			}
 		}()
 	}
 	wg.Wait()
-
-	id := ParseIdentity(jobs[1].out.stdout)
-	if id.Flavor == FlavorUnknown && jobs[1].err == nil {
-		// Some linkers print their banner on -v only.
-		id = ParseIdentity(jobs[2].out.stdout)
-	}
-	res.Flavor, res.Vendor, res.Version, res.KbuildVersion, res.VersionLine = string(id.Flavor), id.Vendor, id.Raw, id.Kbuild, id.Line
-
-	// Report the run that failed first in kind: a timeout or exec failure
-	// rather than the cancellations it caused.
-	var runErr error
-	for _, j := range jobs {
-		if j.err != nil && (runErr == nil || errors.Is(runErr, context.Canceled)) {
-			runErr = j.err
+	var first error
+	for _, err := range errs {
+		if err != nil && (first == nil || errors.Is(first, context.Canceled)) {
+			first = err
 		}
 	}
-	if runErr != nil {
-		res.Error = runError(t, runErr, p.opts.Timeout)
-		res.Expected = string(ExpectUnknown)
-		return res
-	}
-	supported := strings.TrimSpace(jobs[0].out.stdout) != ""
-	res.Supported = &supported
-	if !supported {
-		res.Reason = LinkerReason(jobs[2].out, id, p.flags)
-	}
-	if len(p.ldflags) > 0 {
-		g := Group{Flags: p.ldflags, Supported: jobs[3].out.status == 0, Expected: string(ExpectUnknown)}
-		if !g.Supported {
-			g.Reason = LinkerReason(jobs[3].out, id, p.ldflags)
+	return outs, first
+}
+
+// failed is the result of a linker that could not be run to the end.
+func (p *prober) failed(res Result, t Target, err error) Result {
+	res.Error = runError(t, err, p.opts.Timeout)
+	res.Expected = string(ExpectUnknown)
+	return res
+}
+
+// unknownOptions matches the lines in which a linker calls an argument an
+// unknown option (lld: "unknown argument '--x'", "-mllvm: ... Unknown
+// command line argument '-x=1'"; GNU ld: "unrecognized option '--x'").
+var unknownOptions = regexp.MustCompile(`(?i)unknown argument|unknown command line argument|unrecogni[sz]ed option`)
+
+// unknownOptionLine returns the line of stderr that calls a word of group
+// g, quoted, an unknown option; "" when there is none. Such a group is
+// refused alone as well: an option a linker does not know is unknown
+// whatever else is on the command line.
+func unknownOptionLine(stderr string, g []string) string {
+	for _, l := range strings.Split(stderr, "\n") {
+		if !unknownOptions.MatchString(l) {
+			continue
 		}
-		res.LDFlagsAlone = &g
+		for _, w := range g {
+			if strings.Contains(l, "'"+w+"'") || strings.Contains(l, "`"+w+"'") {
+				return l
+			}
+		}
 	}
-	var expectations []Expectation
-	var whyNo, whyFailed []string // the predictions an inconsistency is about
+	return ""
+}
+
+// withNamedGroups puts the groups the refusal named (a failed "run" whose
+// stderr is the naming line, marked not alone) among the runs of the others.
+func withNamedGroups(named []string, outs []shellRun) []shellRun {
+	all := make([]shellRun, 0, len(named)+1)
+	for _, line := range named {
+		if line != "" {
+			all = append(all, shellRun{status: 1, stderr: line, named: true})
+			continue
+		}
+		all, outs = append(all, outs[0]), outs[1:]
+	}
+	return append(all, outs...)
+}
+
+// explainRefusal records the runs of each group alone (and of
+// KBUILD_LDFLAGS alone): outs holds them in that order.
+func (p *prober) explainRefusal(res *Result, id Identity, groups [][]string, outs []shellRun) {
 	for i, g := range groups {
-		out := jobs[4+i].out
-		e, w := Expect(id, g)
-		expectations = append(expectations, e)
-		if w != "" && e == ExpectNo {
-			whyNo = append(whyNo, strings.Join(g, " ")+": "+w)
-		}
-		if w != "" && out.status != 0 {
-			whyFailed = append(whyFailed, strings.Join(g, " ")+": "+w)
-		}
-		gr := Group{Flags: g, Supported: out.status == 0, Expected: string(e)}
+		out := outs[i]
+		e, _ := Expect(id, g)
+		gr := Group{Flags: g, Supported: out.status == 0, Expected: string(e), Alone: !out.named}
 		if !gr.Supported {
 			gr.Reason = LinkerReason(out, id, g)
 			res.FailedFlags = append(res.FailedFlags, g)
 		}
 		res.Groups = append(res.Groups, gr)
+	}
+	if len(p.ldflags) > 0 {
+		out := outs[len(groups)]
+		g := Group{Flags: p.ldflags, Supported: out.status == 0, Expected: string(ExpectUnknown), Alone: true}
+		if !g.Supported {
+			g.Reason = LinkerReason(out, id, p.ldflags)
+		}
+		res.LDFlagsAlone = &g
+	}
+}
+
+// judge compares the verdict with what flavor and version predict, and
+// adds the notes and warnings that follow from them.
+func (p *prober) judge(res *Result, id Identity, groups [][]string) {
+	supported := *res.Supported
+	failed := map[string]bool{}
+	for _, g := range res.FailedFlags {
+		failed[strings.Join(g, " ")] = true
+	}
+	var expectations []Expectation
+	var whyNo, whyFailed []string // the predictions an inconsistency is about
+	for _, g := range groups {
+		e, w := Expect(id, g)
+		expectations = append(expectations, e)
+		if w != "" && e == ExpectNo {
+			whyNo = append(whyNo, strings.Join(g, " ")+": "+w)
+		}
+		if w != "" && failed[strings.Join(g, " ")] {
+			whyFailed = append(whyFailed, strings.Join(g, " ")+": "+w)
+		}
 	}
 	expected := combine(expectations)
 	res.Expected = string(expected)
@@ -354,19 +467,15 @@ func (p *prober) probe(ctx context.Context, t Target) Result {
 	case expected == ExpectUnknown && id.Version != nil && id.Version.Prerelease() != "" && id.Version.Segments()[0] == 23:
 		res.Note = "a 23.0.0git snapshot: only the probe can tell whether it has the option, and it cannot tell whether distributed ThinLTO supports it (use clang-min-version,230100 for THIN_DIST)"
 	}
-	if supported && len(res.FailedFlags) > 0 {
-		res.Note = strings.TrimSpace(res.Note + " the whole command passes although a group alone fails")
-	}
 	if !supported && len(res.FailedFlags) == 0 && (res.LDFlagsAlone == nil || res.LDFlagsAlone.Supported) {
 		res.Note = strings.TrimSpace(res.Note + " every flag group passes alone; only the combination fails")
 	}
 	if p.opts.Config != nil {
-		res.Warnings = append(res.Warnings, configWarnings(p.opts.Config, &res)...)
+		res.Warnings = append(res.Warnings, configWarnings(p.opts.Config, res)...)
 	}
 	if id.Flavor == FlavorGold {
 		res.Warnings = append(res.Warnings, "kbuild refuses GNU gold (scripts/ld-version.sh): it cannot link the kernel")
 	}
-	return res
 }
 
 // runError turns a failed run into a message that names cause and fix.

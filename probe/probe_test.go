@@ -264,7 +264,7 @@ func TestSandboxRunsOnlyTheLinker(t *testing.T) {
 		"mkdir -p " + victim + ".dir",
 		"/bin/sh -c 'echo hi > " + victim + "'",
 	} {
-		out, err := sb.run(context.Background(), script)
+		out, err := sb.run(context.Background(), script, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", script, err)
 		}
@@ -280,7 +280,7 @@ func TestSandboxRunsOnlyTheLinker(t *testing.T) {
 			t.Errorf("%s was created", p)
 		}
 	}
-	if out, err := sb.run(context.Background(), "/bin/true"); err != nil || out.status != 0 {
+	if out, err := sb.run(context.Background(), "/bin/true", nil); err != nil || out.status != 0 {
 		t.Errorf("the linker itself: status %d, %v", out.status, err)
 	}
 }

@@ -16,11 +16,13 @@ import (
 // own terms. Explicit (--ld) wins; then LD (as on make's command line); then
 // LLVM; then CROSS_COMPILE; then kbuild's default, plain "ld".
 type Selection struct {
-	Explicit     []string // --ld, repeatable: names looked up on PATH, or paths
-	LD           string   // LD= (make's command line; klpcheck reads the environment)
-	LLVM         string   // LLVM=1, LLVM=-22, LLVM=/opt/llvm/bin/
-	CrossCompile string   // CROSS_COMPILE=aarch64-linux-gnu-
-	All          bool     // --all: every lld on PATH and in the usual LLVM dirs
+	Explicit []string // --ld, repeatable: names looked up on PATH, or paths
+	// ExplicitSource says where Explicit came from in reports; "" is "--ld".
+	ExplicitSource string
+	LD             string // LD= (make's command line; klpcheck reads the environment)
+	LLVM           string // LLVM=1, LLVM=-22, LLVM=/opt/llvm/bin/
+	CrossCompile   string // CROSS_COMPILE=aarch64-linux-gnu-
+	All            bool   // --all: every lld on PATH and in the usual LLVM dirs
 	// LLVMDirs are the directory globs --all searches besides PATH;
 	// nil means DefaultLLVMDirs.
 	LLVMDirs []string
@@ -68,8 +70,12 @@ func Resolve(sel Selection, look LookPath) ([]Target, error) {
 		look = exec.LookPath
 	}
 	var targets []Target
+	source := sel.ExplicitSource
+	if source == "" {
+		source = "--ld"
+	}
 	for _, name := range sel.Explicit {
-		targets = append(targets, resolveOne(name, "--ld", look))
+		targets = append(targets, resolveOne(name, source, look))
 	}
 	if sel.All {
 		dirs := sel.LLVMDirs

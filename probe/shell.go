@@ -1,10 +1,10 @@
 package probe
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,6 +52,7 @@ func quoteWords(words []string) (string, error) {
 type shellRun struct {
 	status         int
 	stdout, stderr string
+	named          bool // not a run: the refusal's line naming a group
 }
 
 // errTimeout marks a run that the --timeout cut short.
@@ -70,40 +71,62 @@ type sandbox struct {
 
 // newSandbox makes the private directory under parent ("" for the system
 // default). The caller must call cleanup, which removes it whatever happened.
+// TMPOUT is relative to the private directory, the script's cwd, as
+// kbuild's own .tmp_$$$$ is: the try-run's unquoted $TMPOUT then never
+// splits, whatever spaces, quotes or $ the parent directory's name holds.
 func newSandbox(parent, linker string, env []string, timeout time.Duration) (*sandbox, error) {
 	dir, err := os.MkdirTemp(parent, "klpcheck-probe-")
 	if err != nil {
 		return nil, fmt.Errorf("cannot create a private temporary directory: %v (set TMPDIR to a writable directory)", err)
 	}
-	tmpout := filepath.Join(dir, ".tmp")
-	env = append(append([]string{}, env...), "TMPOUT="+tmpout, "TMP="+filepath.Join(tmpout, "tmp"))
+	env = append(append([]string{}, env...), "TMPOUT="+tmpOut, "TMP="+tmpOut+"/tmp")
 	return &sandbox{linker: linker, dir: dir, env: env, timeout: timeout}, nil
 }
 
+// tmpOut is try-run's TMPOUT inside the private directory.
+const tmpOut = ".tmp_klpcheck"
+
 func (s *sandbox) cleanup() error { return os.RemoveAll(s.dir) }
 
+// linkerOutput is what the linker itself wrote during one run, whatever
+// the script did with it (the try-run discards it): the verdict still
+// comes from the exit status only, the explanation from these.
+type linkerOutput struct {
+	ran            bool
+	status         int
+	stdout, stderr boundedOutput
+}
+
 // run executes script and returns its exit status and output. An error means
-// the script could not be run to the end (timeout, interpreter failure).
-func (s *sandbox) run(ctx context.Context, script string) (shellRun, error) {
+// the script could not be run to the end: errTimeout when --timeout cut it
+// short, the context's error when the caller cancelled (a signal), or an
+// interpreter failure. When linker is not nil, the linker's own output is
+// kept there too.
+func (s *sandbox) run(ctx context.Context, script string, linker *linkerOutput) (shellRun, error) {
 	file, err := syntax.NewParser().Parse(strings.NewReader(script), "try-run")
 	if err != nil {
 		return shellRun{}, fmt.Errorf("internal error: try-run script does not parse: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	runCtx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	var stdout, stderr bytes.Buffer
+	var stdout, stderr boundedOutput
 	r, err := interp.New(
 		interp.Dir(s.dir),
 		interp.Env(expand.ListEnviron(s.env...)),
 		interp.StdIO(nil, &stdout, &stderr),
-		interp.ExecHandlers(func(interp.ExecHandlerFunc) interp.ExecHandlerFunc { return s.exec }),
+		interp.ExecHandlers(func(interp.ExecHandlerFunc) interp.ExecHandlerFunc {
+			return func(ctx context.Context, args []string) error { return s.exec(ctx, args, linker) }
+		}),
 	)
 	if err != nil {
 		return shellRun{}, fmt.Errorf("internal error: shell interpreter: %v", err)
 	}
-	err = r.Run(ctx, file)
+	err = r.Run(runCtx, file)
 	res := shellRun{stdout: stdout.String(), stderr: stderr.String()}
 	if ctx.Err() != nil {
+		return res, ctx.Err()
+	}
+	if runCtx.Err() != nil {
 		return res, errTimeout
 	}
 	var status interp.ExitStatus
@@ -119,7 +142,7 @@ func (s *sandbox) run(ctx context.Context, script string) (shellRun, error) {
 
 // exec is the interpreter's exec handler: the linker, or try-run's mkdir and
 // rm inside the private directory, or a refusal.
-func (s *sandbox) exec(ctx context.Context, args []string) error {
+func (s *sandbox) exec(ctx context.Context, args []string, linker *linkerOutput) error {
 	hc := interp.HandlerCtx(ctx)
 	switch args[0] {
 	case "mkdir":
@@ -127,7 +150,7 @@ func (s *sandbox) exec(ctx context.Context, args []string) error {
 	case "rm":
 		return s.rm(hc, args[1:])
 	case s.linker:
-		return s.startLinker(ctx, hc, args)
+		return s.startLinker(ctx, hc, args, linker)
 	}
 	fmt.Fprintf(hc.Stderr, "klpcheck: refusing to run %q: the probe runs only %s\n", args[0], s.linker)
 	return interp.ExitStatus(126)
@@ -179,45 +202,128 @@ func (s *sandbox) rm(hc interp.HandlerContext, args []string) error {
 	return nil
 }
 
-// startLinker runs the linker in its own process group, so that a timeout
-// kills it and anything it started; a hung linker never hangs the probe.
-func (s *sandbox) startLinker(ctx context.Context, hc interp.HandlerContext, args []string) error {
+// startLinker runs the linker in its own process group. When the linker
+// exits, is timed out or the probe is cancelled, the whole group is killed:
+// no child it started outlives the run, and a hung linker never hangs the
+// probe. Its output is copied through bounded buffers.
+func (s *sandbox) startLinker(ctx context.Context, hc interp.HandlerContext, args []string, linker *linkerOutput) error {
+	if linker == nil {
+		linker = &linkerOutput{}
+	}
 	cmd := exec.Command(s.linker, args[1:]...)
 	cmd.Args[0] = args[0]
 	cmd.Dir = hc.Dir
 	cmd.Env = exported(hc.Env)
-	cmd.Stdout = hc.Stdout
-	cmd.Stderr = hc.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	// Output pipes held open by an orphaned grandchild must not block Wait.
-	cmd.WaitDelay = time.Second
+	// Pipes of our own: Wait then returns when the linker exits, and the
+	// group is killed before its output is drained, so a child holding the
+	// pipe open cannot keep the run alive.
+	copies, err := pipeOutput(cmd, io.MultiWriter(hc.Stdout, &linker.stdout), io.MultiWriter(hc.Stderr, &linker.stderr))
+	if err != nil {
+		return fmt.Errorf("cannot execute: %v", err)
+	}
 	if err := cmd.Start(); err != nil {
+		copies.abort()
 		// Not an exit status: a linker that cannot start has no verdict.
 		return fmt.Errorf("cannot execute: %v", err)
 	}
+	copies.started()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	var err error
 	select {
 	case err = <-done:
 	case <-ctx.Done():
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		err = ctx.Err()
+	}
+	// The leader has exited or is to be killed: kill what is left of its
+	// group, children included.
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	if ctx.Err() != nil {
 		<-done
+		copies.wait()
 		return ctx.Err()
 	}
+	copies.wait()
+	linker.ran = true
 	var exitErr *exec.ExitError
 	switch {
 	case err == nil:
 		return nil
 	case errors.As(err, &exitErr):
 		if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return interp.ExitStatus(128 + int(ws.Signal()))
+			linker.status = 128 + int(ws.Signal())
+		} else {
+			linker.status = exitErr.ExitCode()
 		}
-		return interp.ExitStatus(exitErr.ExitCode())
-	case errors.Is(err, exec.ErrWaitDelay):
-		return nil
+		return interp.ExitStatus(linker.status)
 	}
 	return err
+}
+
+// outputCopies drains a child's stdout and stderr pipes.
+type outputCopies struct {
+	readers, writers []*os.File
+	done             chan struct{}
+}
+
+// pipeOutput gives cmd a pipe for stdout and one for stderr whose read ends
+// are copied to stdout and stderr.
+func pipeOutput(cmd *exec.Cmd, stdout, stderr io.Writer) (*outputCopies, error) {
+	c := &outputCopies{done: make(chan struct{}, 2)}
+	for _, w := range []io.Writer{stdout, stderr} {
+		r, pw, err := os.Pipe()
+		if err != nil {
+			c.abort()
+			return nil, err
+		}
+		c.readers, c.writers = append(c.readers, r), append(c.writers, pw)
+		go func() {
+			_, _ = io.Copy(w, r)
+			c.done <- struct{}{}
+		}()
+	}
+	cmd.Stdout, cmd.Stderr = c.writers[0], c.writers[1]
+	return c, nil
+}
+
+// started closes the parent's write ends once the child holds its own.
+func (c *outputCopies) started() {
+	for _, w := range c.writers {
+		w.Close()
+	}
+}
+
+// wait waits for both copies. The process group is dead by now; a process
+// that left the group (setsid) and still holds a pipe gets a second, then
+// the pipes are closed under it.
+func (c *outputCopies) wait() {
+	timer := time.NewTimer(time.Second)
+	defer timer.Stop()
+	for range c.readers {
+		select {
+		case <-c.done:
+		case <-timer.C:
+			c.closeReaders()
+			<-c.done
+		}
+	}
+	c.closeReaders()
+}
+
+func (c *outputCopies) closeReaders() {
+	for _, r := range c.readers {
+		r.Close()
+	}
+}
+
+// abort releases the pipes of a child that never started.
+func (c *outputCopies) abort() {
+	c.started()
+	c.closeReaders()
+	for range c.readers {
+		<-c.done
+	}
+	c.readers = nil
 }
 
 // exported lists the interpreter's exported string variables as KEY=value.

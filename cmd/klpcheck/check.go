@@ -192,6 +192,9 @@ func runCheck(c *cli.Context) error {
 		if err != nil {
 			return usageError("check: %v", err)
 		}
+		if err := c.Context.Err(); err != nil {
+			return couldNotRun(fmt.Errorf("check: %v", err)) // a signal: the deferred cleanup removes the demo
+		}
 		rep.Probe = pr
 	}
 

@@ -6,10 +6,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -26,16 +29,73 @@ Examples:
    klpcheck probe --ld ld.lld-22 --flags "-mllvm -import-instr-limit=5"
    klpcheck probe --format json --config .config --ld /opt/llvm/bin/ld.lld
 
-Exit status: 0 clean, 1 findings or unsupported, 2 could not run (usage, I/O).`
+Exit status: 0 clean, 1 findings or unsupported, 2 could not run (usage, I/O),
+130 interrupted (SIGINT), 143 terminated (SIGTERM).`
 
 func main() {
-	os.Exit(run(os.Args, os.Stdout, os.Stderr))
+	os.Exit(runWithSignals(os.Args, os.Stdout, os.Stderr))
+}
+
+// runWithSignals is run with SIGINT and SIGTERM turned into a cancelled
+// context: every linker process group is killed, the commands return and
+// remove their temporary directories, and the exit status is 128 plus the
+// signal (130, 143), as a shell reports a command a signal ended. A second
+// signal ends klpcheck at once.
+func runWithSignals(args []string, stdout, stderr io.Writer) int {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() { done <- runContext(ctx, args, stdout, stderr) }()
+	var got os.Signal
+	for {
+		select {
+		case code := <-done:
+			if got == nil {
+				return code
+			}
+			fmt.Fprintf(stderr, "klpcheck: %s: stopped; linkers killed, temporary files removed\n", signalName(got))
+			return signalStatus(got)
+		case s := <-sigs:
+			if got != nil {
+				fmt.Fprintf(stderr, "klpcheck: %s again: leaving at once\n", signalName(s))
+				return signalStatus(s)
+			}
+			got = s
+			cancel()
+		}
+	}
+}
+
+// signalStatus is the shell's exit status for a command ended by s.
+func signalStatus(s os.Signal) int {
+	if n, ok := s.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return report.ExitError
+}
+
+func signalName(s os.Signal) string {
+	switch s {
+	case syscall.SIGINT:
+		return "interrupted (SIGINT)"
+	case syscall.SIGTERM:
+		return "terminated (SIGTERM)"
+	}
+	return s.String()
 }
 
 // run is main without the process: tests call it with their own writers.
 func run(args []string, stdout, stderr io.Writer) int {
+	return runContext(context.Background(), args, stdout, stderr)
+}
+
+// runContext is run under a context that a signal cancels.
+func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
-	err := app.Run(interspersed(app, args))
+	err := app.RunContext(ctx, interspersed(app, args))
 	if err == nil {
 		return report.ExitClean
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -25,8 +26,14 @@ Examples:
    klpcheck probe --config build/.config --format json --ld /opt/llvm/bin/ld.lld`,
 		Description: `The verdict is kbuild's: $LD $KBUILD_LDFLAGS <flags> -v run as try-run does
 (POSIX shell semantics, set -e, a private TMPOUT removed afterwards, output
-discarded); only the exit status decides. Then each flag group is run alone and
-the linker's own reason, flavor and version are reported.
+discarded); only the exit status decides. The same run gives the linker's
+flavor and version (the -v banner) and its own reason; when it refuses, each
+flag group the refusal does not name is run alone to say which one failed.
+
+With --config of a .config made with LLD and no linker named, the linker that
+build used is probed: the LD recorded in include/config/auto.conf.cmd beside
+it, else LD/LLVM/CROSS_COMPILE from the environment, else
+ld.lld-<major of CONFIG_LLD_VERSION>.
 
 Which linker, as kbuild picks it: --ld (repeatable), else LD from the
 environment (as "make LD=..."), else --llvm/LLVM (1 -> ld.lld, -22 -> ld.lld-22,
@@ -34,7 +41,8 @@ environment (as "make LD=..."), else --llvm/LLVM (1 -> ld.lld, -22 -> ld.lld-22,
 (PREFIXld), else ld.
 
 Exit status: 0 every linker accepts the flags, 1 at least one does not,
-2 a linker could not be run (not found, not executable, timeout) or bad usage.
+2 a linker could not be run (not found, not executable, timeout) or bad usage,
+130/143 stopped by SIGINT/SIGTERM (linkers killed, temporary files removed).
 With --link-test, a mode that is rejected or ineffective also gives 1, and a
 link test that could not tell (error, no-promotion) gives 2.`,
 		Flags: []cli.Flag{
@@ -82,6 +90,7 @@ func runProbe(c *cli.Context) error {
 			return couldNotRun(err)
 		}
 		opts.Config = cfg
+		sel = configuredSelection(c, sel, cfg)
 	}
 	rep, err := runProbeSelection(c.Context, sel, opts)
 	if err != nil {
@@ -108,7 +117,26 @@ func runProbeSelection(ctx context.Context, sel probe.Selection, opts probe.Opti
 	if err != nil {
 		return nil, usageError("probe: %v", err)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, couldNotRun(fmt.Errorf("probe: stopped before every linker answered (%v)", err)) // a signal: no half report
+	}
 	return rep, nil
+}
+
+// configuredSelection probes the linker a .config made with LLD was built
+// with, as check does for a build directory, unless the command line names
+// one: the LD its Kconfig run recorded; else LD/LLVM/CROSS_COMPILE from the
+// environment; else ld.lld-<major of CONFIG_LLD_VERSION>.
+func configuredSelection(c *cli.Context, sel probe.Selection, cfg *probe.KernelConfig) probe.Selection {
+	if c.IsSet("ld") || c.IsSet("llvm") || c.IsSet("cross-compile") || c.Bool("all") {
+		return sel
+	}
+	name, source, recorded := cfg.BuildLinker()
+	envNames := os.Getenv("LD") != "" || os.Getenv("LLVM") != "" || os.Getenv("CROSS_COMPILE") != ""
+	if name == "" || (!recorded && envNames) {
+		return sel
+	}
+	return probe.Selection{Explicit: []string{name}, ExplicitSource: source}
 }
 
 // envOr is a flag's value, or the environment variable kbuild reads.

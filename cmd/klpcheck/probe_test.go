@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -84,5 +86,59 @@ func TestProbeLLVMFromEnvironment(t *testing.T) {
 	code, out, _ = klp(t, "probe")
 	if code != 1 || !strings.Contains(out, "chosen by LD") {
 		t.Errorf("LD overrides LLVM as on make's command line: exit %d\n%s", code, out)
+	}
+}
+
+// TestProbeConfigPicksTheBuildsLinker: --config of a .config made with LLD
+// probes the linker that build used (the recorded LD, else
+// ld.lld-<major of CONFIG_LLD_VERSION>), not GNU ld, and a hint about a
+// GNU linker names it.
+func TestProbeConfigPicksTheBuildsLinker(t *testing.T) {
+	testenv.Tool(t, "ld.lld-19")
+	testenv.Tool(t, "ld.lld-16")
+	bfd := testenv.Tool(t, "ld.bfd")
+	for _, v := range []string{"LD", "LLVM", "CROSS_COMPILE"} {
+		t.Setenv(v, "")
+	}
+	writeConfig := func(recordedLD string) string {
+		dir := t.TempDir()
+		path := filepath.Join(dir, ".config")
+		if err := os.WriteFile(path, []byte("CONFIG_CC_IS_CLANG=y\nCONFIG_LD_IS_LLD=y\nCONFIG_LLD_VERSION=190107\nCONFIG_LTO_CLANG_THIN=y\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if recordedLD != "" {
+			inc := filepath.Join(dir, "include", "config")
+			if err := os.MkdirAll(inc, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(inc, "auto.conf.cmd"), []byte("ifneq \"$(LD)\" \""+recordedLD+"\"\ninclude/config/auto.conf: FORCE\nendif\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return path
+	}
+	derived, recorded := writeConfig(""), writeConfig("ld.lld-16")
+	tests := []struct {
+		name string
+		args []string
+		want []string
+		not  string
+	}{
+		{"CONFIG_LLD_VERSION", []string{"--config", derived}, []string{"/ld.lld-19 ", "chosen by CONFIG_LLD_VERSION=190107 in " + derived}, "GNU ld"},
+		{"recorded LD", []string{"--config", recorded}, []string{"/ld.lld-16 ", "chosen by LD=ld.lld-16 recorded in include/config/auto.conf.cmd"}, "ld.lld-19"},
+		{"--ld wins, the hint names the build's linker", []string{"--config", derived, "--ld", bfd}, []string{"is GNU bfd", "probe ld.lld-19 instead"}, "--llvm 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, out, errb := klp(t, append([]string{"probe"}, tt.args...)...)
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s%s", w, out, errb)
+				}
+			}
+			if strings.Contains(out, tt.not) {
+				t.Errorf("output has %q:\n%s", tt.not, out)
+			}
+		})
 	}
 }

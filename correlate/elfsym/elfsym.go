@@ -24,6 +24,8 @@ import (
 	"strings"
 	"sync"
 	"unsafe"
+
+	"klpcheck/correlate/internal/regular"
 )
 
 // Error is a malformed or unreadable input: the file, the byte offset where
@@ -149,18 +151,22 @@ type File struct {
 
 // Open opens path and reads its ELF and section headers.
 func Open(path string) (*File, error) {
-	fh, err := os.Open(path)
-	if err != nil {
+	// Only a regular file: a FIFO given as FILE would block the open (and
+	// the read) forever, a device would never end.
+	fh, err := regular.Open(path)
+	var nr *regular.NotRegularError
+	switch {
+	case errors.As(err, &nr) && nr.Kind == "a directory":
+		return nil, &Error{Path: path, Offset: -1, Msg: "is a directory, not an ELF file"}
+	case errors.As(err, &nr):
+		return nil, &Error{Path: path, Offset: -1, Msg: "is " + nr.Kind + ", not a regular file: only regular files are read"}
+	case err != nil:
 		return nil, &Error{Path: path, Offset: -1, Msg: "cannot open", Err: unwrapPathError(err)}
 	}
 	st, err := fh.Stat()
 	if err != nil {
 		fh.Close()
 		return nil, &Error{Path: path, Offset: -1, Msg: "cannot stat", Err: unwrapPathError(err)}
-	}
-	if st.IsDir() {
-		fh.Close()
-		return nil, &Error{Path: path, Offset: -1, Msg: "is a directory, not an ELF file"}
 	}
 	f, err := New(fh, st.Size(), path)
 	if err != nil {

@@ -26,6 +26,7 @@ import (
 
 	"klpcheck/correlate/bitcode"
 	"klpcheck/correlate/elfsym"
+	"klpcheck/correlate/internal/regular"
 	"klpcheck/correlate/symname"
 )
 
@@ -272,7 +273,7 @@ func Scan(dir string, opts Options) (*Index, error) {
 		}
 		seen["archive:"+p] = true
 		ix.Archives++
-		f, err := os.Open(p)
+		f, err := regular.Open(p)
 		if err != nil {
 			return err
 		}
@@ -360,7 +361,11 @@ func Scan(dir string, opts Options) (*Index, error) {
 }
 
 func readHead(p string) ([]byte, error) {
-	f, err := os.Open(p)
+	f, err := regular.Open(p)
+	var nr *regular.NotRegularError
+	if errors.As(err, &nr) {
+		return nil, fmt.Errorf("%s, not a regular file: not read (a FIFO would block)", nr.Kind)
+	}
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
@@ -375,7 +380,7 @@ func readHead(p string) ([]byte, error) {
 }
 
 func readCandidate(c candidate, nm string) result {
-	f, err := os.Open(c.path)
+	f, err := regular.Open(c.path)
 	if err != nil {
 		return result{skip: "cannot open: " + err.Error()}
 	}
@@ -472,6 +477,11 @@ func readBitcodeNM(r io.ReaderAt, size int64, c candidate, nm string, why *bitco
 		path = tmp.Name()
 	}
 	out, err := exec.Command(tool, "--defined-only", path).Output()
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) && !exitErr.Exited() {
+		// Killed by a signal: llvm-nm segfaults on some malformed bitcode.
+		return result{err: fmt.Errorf("could not read the bitcode symbol table of %s (%s crashed): %v; the file is malformed or truncated: rebuild it", c.display, filepath.Base(tool), exitErr)}
+	}
 	if err != nil {
 		return result{err: fmt.Errorf("%s --defined-only %s: %v", tool, c.display, err)}
 	}
@@ -569,14 +579,11 @@ const maxCmdFile = 4 << 20
 // kbuild writes beside it; "" when there is none. Only read, never run.
 func kbuildSource(path string) string {
 	cmd := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".cmd")
-	f, err := os.Open(cmd)
+	f, err := regular.Open(cmd) // a FIFO would block
 	if err != nil {
 		return ""
 	}
 	defer f.Close()
-	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
-		return "" // a FIFO would block
-	}
 	sc := bufio.NewScanner(io.LimitReader(f, maxCmdFile))
 	sc.Buffer(make([]byte, 0, 64<<10), maxCmdFile)
 	for sc.Scan() {

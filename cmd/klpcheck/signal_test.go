@@ -1,0 +1,83 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"klpcheck/internal/testenv"
+)
+
+// buildKlpcheck builds the command into a temporary directory: signals
+// are about the real process, not run() in the test's own.
+func buildKlpcheck(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "klpcheck")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestSignalsStopEverything runs the built binary against a hung stand-in
+// linker that has forked a child, sends SIGINT or SIGTERM, and checks the
+// exit status, that no process of the run is left, and that the private
+// TMPDIR is empty (no klpcheck-probe-*, no klpcheck-demo-*).
+func TestSignalsStopEverything(t *testing.T) {
+	bin := buildKlpcheck(t)
+	hang, err := filepath.Abs(filepath.Join("..", "..", "fixtures", "probe", "standin", "ld.lld-hang-standin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		args   []string
+		sig    syscall.Signal
+		status int
+	}{
+		{"probe SIGTERM", []string{"probe", "--ld", hang, "--timeout", "10m"}, syscall.SIGTERM, 143},
+		{"probe SIGINT", []string{"probe", "--ld", hang, "--timeout", "10m"}, syscall.SIGINT, 130},
+		{"probe --format json SIGTERM", []string{"probe", "--ld", hang, "--timeout", "10m", "--format", "json"}, syscall.SIGTERM, 143},
+		{"check demo SIGTERM", []string{"check", "--demo", "--ld", hang, "--timeout", "10m"}, syscall.SIGTERM, 143},
+		{"check demo SIGINT", []string{"check", "--demo", "--ld", hang, "--timeout", "10m"}, syscall.SIGINT, 130},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			marker := testenv.Marker(t)
+			testenv.KillMarkedAtCleanup(t, marker)
+			cmd := exec.Command(bin, tt.args...)
+			cmd.Env = append(os.Environ(), "TMPDIR="+tmp, testenv.MarkerEnv+"="+marker)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			// The hung linker and its child are running.
+			testenv.WaitForMarked(t, marker, 2, cmd.Process.Pid)
+			if err := cmd.Process.Signal(tt.sig); err != nil {
+				t.Fatal(err)
+			}
+			var werr error
+			select {
+			case werr = <-done:
+			case <-time.After(time.Minute):
+				_ = cmd.Process.Kill()
+				t.Fatalf("klpcheck still running a minute after %v: it hangs", tt.sig)
+			}
+			var ee *exec.ExitError
+			if !errors.As(werr, &ee) || ee.ExitCode() != tt.status {
+				t.Errorf("after %v: %v, want exit status %d", tt.sig, werr, tt.status)
+			}
+			testenv.AssertNoMarked(t, marker)
+			entries, _ := os.ReadDir(tmp)
+			for _, e := range entries {
+				t.Errorf("left in TMPDIR: %s", e.Name())
+			}
+		})
+	}
+}
