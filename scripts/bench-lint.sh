@@ -7,8 +7,9 @@
 #     pure-make stand-ins for ld-option and friends (no linker runs);
 #  2. the real top-level Makefile of Debian's linux-source-6.12 (when the
 #     kernel fixtures are built: go tool task kernel): lint on the tree
-#     against ONE read by GNU make (make -s --no-print-directory LLVM=-22
-#     kernelversion, which reads the whole Makefile and runs its probes);
+#     against ONE read by GNU make of a configured O= build (the read lint
+#     models, probes run), and against make kernelversion (a read that
+#     includes no compiler helpers and runs no probe);
 #  3. 1 M generated lines (one KBUILD_LDFLAGS assignment continued over
 #     1,000,000 physical lines) and 500,000 one-line assignments: lint
 #     against one read by GNU make.
@@ -93,10 +94,26 @@ awk -v k="$klp_ns" -v m="$make_ns" -v r="$rounds" -v c="$configs" -v l="$lines" 
 cache=${KLPCHECK_KERNEL_CACHE:-$HOME/.cache/klpcheck/kernel}
 src=$cache/src/linux-source-6.12
 if [ -f "$src/.klpcheck-extracted" ]; then
+	# The input is every file lint read (its "files read:" line).
+	files=$("$tmp/klpcheck" lint "$src" 2>/dev/null | sed -n 's/^files read: //p' | tr -d ',')
+	bytes=0
+	for f in $files; do bytes=$(( bytes + $(stat -c %s "$src/$f") )); done
 	k=$(measure "$rounds" "$tmp/klpcheck" lint "$src")
+	kb=$(peak_kb "$tmp/klpcheck" lint "$src")
+	# a. What lint models: a configured O= build's read (tinyconfig; the
+	#    final sub-make includes scripts/Makefile.compiler and runs every
+	#    cc-option/ld-option probe with clang-22 and ld.lld-22). The
+	#    configuration is made once, outside the timing.
+	make -C "$src" -s O="$tmp/o612" LLVM=-22 tinyconfig >/dev/null 2>&1
+	print='--eval=klp-print: ; @: $(info $(KBUILD_LDFLAGS))'
+	m=$(measure "$big_rounds" "$make" -C "$src" -s O="$tmp/o612" LLVM=-22 "$print" klp-print)
+	compare "Real linux-source-6.12 Makefile and the $(echo "$files" | wc -w) files lint read ($rounds rounds; make: $big_rounds reads of a configured O= build, probes run)" \
+		"$bytes" "$k" "$m" "$kb"
+	# b. A read without the compiler: kernelversion needs no .config, so
+	#    make skips scripts/Makefile.compiler and every probe.
 	m=$(measure "$rounds" "$make" -C "$src" -s --no-print-directory LLVM=-22 kernelversion)
-	compare "Real linux-source-6.12 Makefile ($(wc -l <"$src/Makefile") lines, $rounds rounds)" \
-		"$(stat -c %s "$src/Makefile")" "$k" "$m" "$(peak_kb "$tmp/klpcheck" lint "$src")"
+	compare "Real linux-source-6.12 Makefile ($rounds rounds; make: kernelversion, no probes, no compiler helpers)" \
+		"$bytes" "$k" "$m" "$kb"
 else
 	echo "Real linux-source-6.12 Makefile: not built (go tool task kernel); skipped"
 fi

@@ -802,15 +802,16 @@ func (ev *evaluator) expand(x *makefile.Expr, info *Info) Value {
 			return Value{{Text: l.Text, Lit: l, Info: info}}
 		}
 	}
-	var out Value
-	size := 0
-	for _, p := range x.Parts {
+	// The parts are expanded first and joined into one allocation: kbuild's
+	// cc-option bodies carry all of KBUILD_CFLAGS, and appending part by
+	// part copied them again at every doubling.
+	parts := make([]Value, len(x.Parts))
+	size, n := 0, 0
+	for i, p := range x.Parts {
 		var add Value
 		switch p := p.(type) {
 		case *makefile.Lit:
-			out = append(out, Segment{Text: p.Text, Lit: p, Info: info})
-			size += len(p.Text)
-			continue
+			add = Value{{Text: p.Text, Lit: p, Info: info}}
 		case *makefile.Ref:
 			ev.step(p.Pos())
 			add = ev.ref(p, info)
@@ -819,9 +820,22 @@ func (ev *evaluator) expand(x *makefile.Expr, info *Info) Value {
 			add = ev.call(p, info)
 		}
 		size += add.Len()
-		if size > ev.cfg.Limits.ValueBytes || len(out)+len(add) > ev.cfg.Limits.Segments {
+		n += len(add)
+		if size > ev.cfg.Limits.ValueBytes || n > ev.cfg.Limits.Segments {
 			ev.limit(p.Pos(), "expansion yields more than %d bytes or %d pieces", ev.cfg.Limits.ValueBytes, ev.cfg.Limits.Segments)
 		}
+		parts[i] = add
+	}
+	if len(parts) == 1 {
+		// Capped, so that a caller's append copies instead of writing
+		// into a variable's value.
+		return parts[0][:len(parts[0]):len(parts[0])]
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make(Value, 0, n)
+	for _, add := range parts {
 		out = append(out, add...)
 	}
 	return out

@@ -17,7 +17,7 @@ import (
 // ;, if/then/else and redirections to /dev/null. Anything else is unknown.
 func (ev *evaluator) shell(body Value, pos makefile.Pos, info *Info) Value {
 	if ev.cfg.TryRun {
-		if v, ok := ev.tryRunLinker(body, pos, info); ok {
+		if v, ok := ev.tryRun(body, pos, info); ok {
 			return v
 		}
 	}
@@ -122,6 +122,9 @@ type shellRun struct {
 	steps   int
 	tainted map[string]taintedNumber
 	gate    *Gate // set when a test compared a tainted version
+	// keep names the variables whose plain $NAME is left as that text
+	// (try-run's "$TMP"): the word is recognised, not interpreted.
+	keep map[string]bool
 }
 
 // run parses and interprets text; ok is false if any part is outside the
@@ -278,6 +281,11 @@ func (sh *shellRun) wordPart(b *strings.Builder, p syntax.WordPart) bool {
 			}
 		}
 	case *syntax.ParamExp:
+		if p.Param != nil && sh.keep[p.Param.Value] && p.Exp == nil && p.Slice == nil && p.Repl == nil &&
+			!p.Length && !p.Excl && p.Index == nil && p.Names == 0 {
+			b.WriteString("$" + p.Param.Value)
+			return true
+		}
 		if p.Param == nil || p.Param.Value != "?" || p.Exp != nil || p.Slice != nil || p.Repl != nil ||
 			p.Length || p.Excl || p.Index != nil || p.Names != 0 {
 			return false

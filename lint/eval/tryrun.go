@@ -10,17 +10,15 @@ import (
 )
 
 // useHelper reports whether $(call name,...) is answered by the model:
-// with TryRun, ld-option and the version helpers are expanded from the
-// tree's own definitions once the Makefile has included them
-// (scripts/Makefile.compiler), and the model answers only the shell
-// commands they run (the linker in try-run, test). cc-option and
-// cc-option-yn stay answered by name: the compiler command of try-run is
-// not modelled.
+// with TryRun, every helper is expanded from the tree's own definition
+// once the Makefile has included it (scripts/Makefile.compiler), and the
+// model answers only the shell commands they run (the linker or the
+// compiler in try-run, test).
 func (ev *evaluator) useHelper(name string) bool {
 	if !ev.cfg.Helpers[name] {
 		return false
 	}
-	if ev.cfg.TryRun && (name == "ld-option" || versionHelper(name)) {
+	if ev.cfg.TryRun {
 		_, defined := ev.vars[name]
 		return !defined
 	}
@@ -73,69 +71,94 @@ func namedGate(name string, args []Value, pos makefile.Pos, info *Info, out Valu
 	return Value{{Text: strings.TrimSpace(out.String()), At: pos, Info: &Info{Taint: gate, Stmt: info.Stmt, Var: info.Var, Gates: info.Gates}}}
 }
 
-// tryRunLinker answers the $(shell ...) of kbuild's try-run when the tree's
-// own ld-option expands to it (scripts/Makefile.compiler):
+// tryRunCall is the shape of kbuild's try-run once expanded
+// (scripts/Makefile.compiler):
 //
 //	set -e; TMP=$(TMPOUT)/tmp; trap "rm -rf $(TMPOUT)" EXIT; mkdir -p $(TMPOUT);
-//	if ($(LD) $(KBUILD_LDFLAGS) FLAGS -v) >/dev/null 2>&1; then echo "FLAGS"; else echo "FALLBACK"; fi
+//	if (CMD) >/dev/null 2>&1; then echo "YES"; else echo "NO"; fi
 //
-// Nothing is run: the set-up commands are only recognised, and the exit
-// status of the linker command comes from the toolchain model, as for a
-// modelled ld-option. The echoed text keeps its provenance (the literal in
-// the Makefile that called ld-option). ok is false for any other body.
-func (ev *evaluator) tryRunLinker(body Value, pos makefile.Pos, info *Info) (Value, bool) {
+// argv is CMD's words ("$TMP" stays as that text), yes and no the echoed
+// text with its provenance.
+type tryRunCall struct {
+	argv    []string
+	yesText string
+	yes, no Value
+}
+
+// parseTryRun recognises try-run's body. Nothing is run: the set-up
+// commands are only recognised. ok is false for any other body.
+func parseTryRun(body Value) (tryRunCall, bool) {
 	if body.HasUnknown() {
-		return nil, false
+		return tryRunCall{}, false
 	}
 	text := body.String()
 	f, err := syntax.NewParser(syntax.Variant(syntax.LangPOSIX)).Parse(strings.NewReader(text), "")
 	if err != nil || len(f.Stmts) == 0 {
-		return nil, false
+		return tryRunCall{}, false
 	}
 	for _, s := range f.Stmts[:len(f.Stmts)-1] {
 		if !tryRunSetup(s) {
-			return nil, false
+			return tryRunCall{}, false
 		}
 	}
 	last := f.Stmts[len(f.Stmts)-1]
 	ic, ok := last.Cmd.(*syntax.IfClause)
 	if !ok || len(last.Redirs) > 0 || ic.Else == nil || ic.Else.Else != nil || len(ic.Else.Cond) != 0 ||
 		len(ic.Cond) != 1 || len(ic.Then) != 1 || len(ic.Else.Then) != 1 {
-		return nil, false
+		return tryRunCall{}, false
 	}
 	argv, ok := silencedCommand(ic.Cond[0])
 	thenAt, thenEnd, ok1 := echoSpan(ic.Then[0])
 	elseAt, elseEnd, ok2 := echoSpan(ic.Else.Then[0])
-	if !ok || !ok1 || !ok2 || len(argv) < 2 || argv[len(argv)-1] != "-v" {
+	if !ok || !ok1 || !ok2 || len(argv) < 2 {
+		return tryRunCall{}, false
+	}
+	return tryRunCall{
+		argv:    argv,
+		yesText: text[thenAt:thenEnd],
+		yes:     trimValue(sliceValue(body, thenAt, thenEnd)),
+		no:      trimValue(sliceValue(body, elseAt, elseEnd)),
+	}, true
+}
+
+// tryRun answers the $(shell ...) of kbuild's try-run when the tree's own
+// ld-option, cc-option or cc-option-yn expands to it. The exit status of
+// the command comes from the toolchain model, as for a name-based probe;
+// the echoed text keeps its provenance (the literal in the Makefile that
+// called the helper). ok is false for any other body, and for a command
+// that is neither the configuration's $(LD) nor its $(CC).
+func (ev *evaluator) tryRun(body Value, pos makefile.Pos, info *Info) (Value, bool) {
+	call, ok := parseTryRun(body)
+	if !ok {
 		return nil, false
 	}
-	ld := ev.varValue("LD", pos, ev.certain(info))
-	if !ld.Exact() || strings.TrimSpace(ld.String()) != argv[0] {
-		return nil, false // not the linker: a compiler probe, say
+	is := func(tool string) bool {
+		v := ev.varValue(tool, pos, ev.certain(info))
+		return v.Exact() && strings.TrimSpace(v.String()) == call.argv[0]
 	}
-	flags := strings.Fields(text[thenAt:thenEnd])
-	n := len(argv) - 1 - len(flags)
-	if n < 1 || strings.Join(argv[n:len(argv)-1], " ") != strings.Join(flags, " ") {
+	var p *Probe
+	switch {
+	case call.argv[len(call.argv)-1] == "-v" && is("LD"):
+		p = ev.linkerTryRun(call, pos)
+	case is("CC"):
+		p = ev.compilerTryRun(call, pos, info)
+	}
+	if p == nil {
 		return nil, false
-	}
-	tc := ev.cfg.Toolchain
-	verdict := tc.LinkerAccepts(flags)
-	// A word already in KBUILD_LDFLAGS that the linker rejects fails the
-	// probe whatever the flags.
-	if verdict != model.Rejects && tc.LinkerAccepts(argv[1:n]) == model.Rejects {
-		verdict = model.Rejects
 	}
 	ev.res.ShellModelled++
-	p := &Probe{At: pos, Func: "ld-option", Flags: flags, Verdict: verdict}
-	yes := ev.withProbe(trimValue(sliceValue(body, thenAt, thenEnd)), p)
-	no := ev.withProbe(trimValue(sliceValue(body, elseAt, elseEnd)), p)
-	switch verdict {
+	yes, no := ev.withProbe(call.yes, p), ev.withProbe(call.no, p)
+	switch p.Verdict {
 	case model.Accepts:
 		return yes, true
 	case model.Rejects:
 		return no, true
 	}
-	why := "whether the lld of " + tc.Name + " accepts " + strings.Join(flags, " ")
+	tool := "lld"
+	if p.Func != "ld-option" {
+		tool = "clang"
+	}
+	why := "whether the " + tool + " of " + ev.cfg.Toolchain.Name + " accepts " + strings.Join(p.Flags, " ")
 	out := markMaybe(yes, why)
 	if no = markMaybe(no, why); len(no) > 0 {
 		if len(out) > 0 {
@@ -144,6 +167,85 @@ func (ev *evaluator) tryRunLinker(body Value, pos makefile.Pos, info *Info) (Val
 		out = append(out, no...)
 	}
 	return out, true
+}
+
+// linkerTryRun judges ld-option's command, "$(LD) $(KBUILD_LDFLAGS) FLAGS
+// -v" with FLAGS the echoed text, or returns nil for another command.
+func (ev *evaluator) linkerTryRun(call tryRunCall, pos makefile.Pos) *Probe {
+	argv := call.argv
+	flags := strings.Fields(call.yesText)
+	n := len(argv) - 1 - len(flags)
+	if n < 1 || strings.Join(argv[n:len(argv)-1], " ") != strings.Join(flags, " ") {
+		return nil
+	}
+	tc := ev.cfg.Toolchain
+	verdict := tc.LinkerAccepts(flags)
+	// A word already in KBUILD_LDFLAGS that the linker rejects fails the
+	// probe whatever the flags.
+	if verdict != model.Rejects && tc.LinkerAccepts(argv[1:n]) == model.Rejects {
+		verdict = model.Rejects
+	}
+	return &Probe{At: pos, Func: "ld-option", Flags: flags, Verdict: verdict}
+}
+
+// compilerTryRun judges the compile of cc-option, cc-option-yn and
+// as-option (scripts/Makefile.compiler):
+//
+//	$(CC) -Werror PRIOR FLAGS -c -x c /dev/null -o "$TMP"
+//
+// (-x assembler-with-cpp for as-option). FLAGS are the echoed text when
+// the helper echoes its flags (cc-option; 6.12 writes them with -Wno-X
+// turned into -WX in the command), else the words after PRIOR, which is
+// $(KBUILD_CPPFLAGS) $(KBUILD_CFLAGS) (6.1's cc-option-yn echoes y or n).
+// Only the flags are judged, as for the name-based cc-option: PRIOR
+// fails the probe only when the model knows the compiler rejects a word
+// of it. nil for any other command.
+func (ev *evaluator) compilerTryRun(call tryRunCall, pos makefile.Pos, info *Info) *Probe {
+	argv := call.argv
+	tail := []string{"-c", "-x", "", "/dev/null", "-o", "$TMP"}
+	if len(argv) < 2+len(tail) || argv[1] != "-Werror" {
+		return nil
+	}
+	end := len(argv) - len(tail)
+	for i, w := range tail {
+		if w != "" && argv[end+i] != w {
+			return nil
+		}
+	}
+	if lang := argv[end+2]; lang != "c" && lang != "assembler-with-cpp" {
+		return nil
+	}
+	middle := argv[2:end]
+	flags := strings.Fields(call.yesText)
+	n := len(middle) - len(flags)
+	if n < 0 || !sameFlagsAsCompiled(middle[n:], flags) {
+		prior := wordTexts(append(ev.varValue("KBUILD_CPPFLAGS", pos, ev.certain(info)),
+			append(Value{{Text: " "}}, ev.varValue("KBUILD_CFLAGS", pos, ev.certain(info))...)...))
+		if len(prior) > len(middle) || strings.Join(middle[:len(prior)], " ") != strings.Join(prior, " ") {
+			return nil
+		}
+		n, flags = len(prior), middle[len(prior):]
+	}
+	tc := ev.cfg.Toolchain
+	verdict := tc.CompilerAccepts(flags)
+	if verdict != model.Rejects && n > 0 && tc.CompilerAccepts(middle[:n]) == model.Rejects {
+		verdict = model.Rejects
+	}
+	return &Probe{At: pos, Func: "cc-option", Flags: flags, Verdict: verdict}
+}
+
+// sameFlagsAsCompiled reports whether the compiled words are the echoed
+// flags, allowing 6.12's $(3:-Wno-%=-W%): a warning is probed enabled.
+func sameFlagsAsCompiled(compiled, echoed []string) bool {
+	if len(compiled) != len(echoed) {
+		return false
+	}
+	for i, w := range echoed {
+		if compiled[i] != w && !(strings.HasPrefix(w, "-Wno-") && compiled[i] == "-W"+strings.TrimPrefix(w, "-Wno-")) {
+			return false
+		}
+	}
+	return true
 }
 
 // tryRunSetup recognises try-run's set-up commands, none of which affects
@@ -188,7 +290,8 @@ func silencedCommand(s *syntax.Stmt) ([]string, bool) {
 	if !ok || in.Negated || len(in.Redirs) > 0 || len(call.Assigns) > 0 || len(call.Args) == 0 {
 		return nil, false
 	}
-	sh := &shellRun{}
+	// "$TMP" (try-run's output file) stays as its own text.
+	sh := &shellRun{keep: map[string]bool{"TMP": true}}
 	argv := make([]string, len(call.Args))
 	for i, w := range call.Args {
 		if argv[i], ok = sh.word(w); !ok {

@@ -129,3 +129,101 @@ func TestTreeVersionHelpers(t *testing.T) {
 		})
 	}
 }
+
+// kbuildCompilerProbes are cc-option and cc-option-yn in the real shapes
+// of the two trees (scripts/Makefile.compiler), written here for the test.
+const (
+	ccProbes61 = `__cc-option = $(call try-run,\
+	$(1) -Werror $(2) $(3) -c -x c /dev/null -o "$$TMP",$(3),$(4))
+cc-option = $(call __cc-option, $(CC),\
+	$(KBUILD_CPPFLAGS) $(KBUILD_CFLAGS),$(1),$(2))
+cc-option-yn = $(call try-run,\
+	$(CC) -Werror $(KBUILD_CPPFLAGS) $(KBUILD_CFLAGS) $(1) -c -x c /dev/null -o "$$TMP",y,n)
+`
+	ccProbes612 = `__cc-option = $(call try-run,\
+	$(1) -Werror $(2) $(3:-Wno-%=-W%) -c -x c /dev/null -o "$$TMP",$(3),$(4))
+cc-option = $(call __cc-option, $(CC),\
+	$(KBUILD_CPPFLAGS) $(KBUILD_CFLAGS),$(1),$(2))
+cc-option-yn = $(if $(call cc-option,$1),y,n)
+cc-disable-warning = $(call cc-option,-Wno-$(strip $1))
+`
+)
+
+// TestTryRunCompiler: with TryRun, the tree's own cc-option and
+// cc-option-yn run, and only the compile in try-run is answered from the
+// model: a known flag is certain, an unknown one leaves both answers as
+// maybe, and the answer keeps the place of the call.
+func TestTryRunCompiler(t *testing.T) {
+	for _, tree := range []struct{ name, defs string }{{"6.1", ccProbes61}, {"6.12", ccProbes612}} {
+		t.Run(tree.name, func(t *testing.T) {
+			src := strings.Replace(kbuildProbes, "LD = ld.lld\n", "LD = ld.lld\nCC = clang\n", 1) + tree.defs +
+				"KBUILD_CPPFLAGS := -D__KERNEL__\nKBUILD_CFLAGS := -O2 -Wall\n" +
+				"KNOWN := $(call cc-option,-ffunction-sections,-fno-fallback)\n" +
+				"UNKNOWN := $(call cc-option,-fweird-flag,-fno-fallback)\n" +
+				"YN := $(call cc-option-yn, -fdata-sections)\n"
+			if tree.name == "6.12" {
+				src += "WNO := $(call cc-disable-warning, unused-variable)\n"
+			}
+			cfg := config(tc22, nil)
+			cfg.TryRun = true
+			r := run(t, src, cfg)
+			if r.ShellModelled < 3 {
+				t.Errorf("ShellModelled = %d, want the 3 compiles of try-run", r.ShellModelled)
+			}
+			known := value(t, r, "KNOWN")
+			if got := strings.TrimSpace(known.String()); got != "-ffunction-sections" || known.HasUnknown() {
+				t.Errorf("KNOWN = %q (unknown %v), want -ffunction-sections", got, known.HasUnknown())
+			}
+			line := strings.Count(kbuildProbes+tree.defs, "\n") + 4
+			for _, w := range known.Words() {
+				if w.Maybe() {
+					t.Errorf("KNOWN: %s is maybe", w.Text())
+				}
+				if p := w.Pos(); p.Line != line {
+					t.Errorf("KNOWN: %s at %s, want line %d (the cc-option call)", w.Text(), p, line)
+				}
+				if info := w.Info(); info == nil || info.Probe == nil || info.Probe.Func != "cc-option" {
+					t.Errorf("KNOWN: %s has no cc-option probe in its provenance", w.Text())
+				}
+			}
+			unknown := value(t, r, "UNKNOWN")
+			words := unknown.Words()
+			if len(words) != 2 || words[0].Text() != "-fweird-flag" || words[1].Text() != "-fno-fallback" || !words[0].Maybe() || !words[1].Maybe() {
+				t.Errorf("UNKNOWN = %q, want both -fweird-flag and -fno-fallback as maybe", unknown.String())
+			}
+			if yn := value(t, r, "YN"); strings.TrimSpace(yn.String()) != "y" || yn.HasUnknown() {
+				t.Errorf("YN = %q, want y", yn.String())
+			}
+			if tree.name != "6.12" {
+				return
+			}
+			// 6.12 compiles -Wno-X as -WX; the probe is still about the
+			// flag the Makefile asked for.
+			for _, w := range value(t, r, "WNO").Words() {
+				var flags []string
+				if info := w.Info(); info != nil && info.Probe != nil {
+					flags = info.Probe.Flags
+				}
+				if strings.Join(flags, " ") != "-Wno-unused-variable" {
+					t.Errorf("WNO: %s: probe flags %q, want -Wno-unused-variable", w.Text(), flags)
+				}
+			}
+		})
+	}
+}
+
+// TestTryRunCompilerNotOurs: a compile that is not the configuration's
+// $(CC), or not cc-option's shape, is left unknown, never guessed.
+func TestTryRunCompilerNotOurs(t *testing.T) {
+	src := strings.Replace(kbuildProbes, "LD = ld.lld\n", "LD = ld.lld\nCC = clang\n", 1) + ccProbes612 +
+		"OTHER := $(call __cc-option,gcc,,-ffunction-sections,-fno-fallback)\n" +
+		"SHAPE := $(call try-run,$(CC) -Werror -ffunction-sections -S -o \"$$TMP\",yes,no)\n"
+	cfg := config(tc22, nil)
+	cfg.TryRun = true
+	r := run(t, src, cfg)
+	for _, name := range []string{"OTHER", "SHAPE"} {
+		if v := value(t, r, name); !v.HasUnknown() {
+			t.Errorf("%s = %q: answered, want unknown", name, v.String())
+		}
+	}
+}
