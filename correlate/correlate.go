@@ -414,9 +414,17 @@ func (p *provenance) loadDWARF() {
 		// Some units could not be read: use the others, and say so.
 	}
 	p.units = units
-	p.asmLabels = map[string]int{}
-	p.cExternals = map[string]int{}
-	p.cStatics = map[string][]int{}
+	// Sized up front: a kernel has some 200,000 names, and growing the
+	// maps step by step rehashes each name several times.
+	var labels, externals, statics int
+	for i := range units {
+		labels += len(units[i].Labels)
+		externals += len(units[i].Externals)
+		statics += len(units[i].Statics)
+	}
+	p.asmLabels = make(map[string]int, labels)
+	p.cExternals = make(map[string]int, externals)
+	p.cStatics = make(map[string][]int, statics)
 	for i, u := range units {
 		if u.Asm() {
 			for _, l := range u.Labels {

@@ -5,9 +5,13 @@
 // static. That is the provenance correlate needs when no build directory is
 // at hand.
 //
-// Each DWARF section is read once, whole, decompressed when SHF_COMPRESSED
-// (zlib or zstd), and in a relocatable file (vmlinux.o) relocated in one
-// pass over its relocation table; units are then decoded from memory. Only
+// Each DWARF section is read once. In a file that can be mapped, the
+// sections are decoded where they lie, and in a relocatable file
+// (vmlinux.o) the few fields read are relocated by a binary search in
+// their section's relocation table, which is checked once front to back
+// and must be sorted (what ld.lld -r writes); otherwise, or when a section
+// is SHF_COMPRESSED (zlib or zstd), it is read whole, decompressed, and
+// relocated in one pass over its relocation table. Only
 // the forms are decoded that carry names, flags and the language; every
 // other DIE is skipped by size. DWARF 2 to 5 are read; DWARF 5 type units
 // (in .debug_info, one section per COMDAT group in an object built with
@@ -142,11 +146,12 @@ func Read(f *elfsym.File) ([]Unit, error) {
 	// and relocated at once: two relocation tables of a million entries
 	// each, for .debug_info and .debug_str_offsets.
 	bufs := make([][]byte, len(infos))
+	rels := make([]*elfsym.Relocs, len(infos))
 	errs := make([]error, len(infos))
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for i, s := range infos {
-			bufs[i], errs[i] = readRelocated(f, s)
+			bufs[i], rels[i], errs[i] = viewRelocated(f, s)
 		}
 	})
 	var probs Problems
@@ -163,8 +168,9 @@ func Read(f *elfsym.File) ([]Unit, error) {
 			probs.add(errs[i])
 			continue
 		}
+		d.infoRel = rels[i]
 		units = d.section(info, bufs[i], units)
-		bufs[i] = nil
+		bufs[i], rels[i] = nil, nil
 	}
 	return units, probs.err()
 }
@@ -204,7 +210,7 @@ func (d *reader) section(info *elfsym.Section, buf []byte, units []Unit) []Unit 
 	var wg sync.WaitGroup
 	for w := range workers {
 		wd := *d
-		wd.abbrevs = map[abbrevKey][]*abbrev{}
+		wd.abbrevs = map[abbrevKey]*abbrevSet{}
 		wd.arena = &abbrevArena{}
 		wd.dwoSeen = map[string]bool{}
 		lo, hi := len(starts)*w/workers, len(starts)*(w+1)/workers

@@ -81,6 +81,7 @@ type cursor struct {
 	addrSize int
 	version  uint16
 	big      bool // big-endian: c.bo is binary.BigEndian
+	base     uint64 // the section offset of buf[0], for relocations
 	err      error
 }
 

@@ -139,6 +139,13 @@ type File struct {
 	r      io.ReaderAt
 	size   int64
 	closer io.Closer
+	// mapped is the whole file mapped read-only (Open of a regular file),
+	// or nil: the DWARF sections and relocation tables are decoded in place
+	// from it (view, SectionView). Copies (readAt) still use pread: pages
+	// touched through the mapping count in the resident set, and a census
+	// of a million symbols streams its table through one small buffer.
+	// Nothing that outlives Close points into it.
+	mapped []byte
 
 	// values caches st_value of every symbol of section valuesOf, for
 	// relocations.
@@ -168,6 +175,7 @@ func Open(path string) (*File, error) {
 		return nil, err
 	}
 	f.closer = fh
+	f.mapped = mapFile(fh, st.Size())
 	return f, nil
 }
 
@@ -183,6 +191,14 @@ func unwrapPathError(err error) error {
 func (f *File) Close() error {
 	if f.closer == nil {
 		return nil
+	}
+	if f.mapped != nil {
+		m := f.mapped
+		f.mapped = nil
+		if err := unmapFile(m); err != nil {
+			f.closer.Close()
+			return err
+		}
 	}
 	return f.closer.Close()
 }
@@ -211,6 +227,16 @@ func (f *File) readAt(buf []byte, off int64, what string) error {
 		return f.errorf(off+int64(n), "%s: file truncated", what)
 	}
 	return &Error{Path: f.Path, Offset: off, Msg: "reading " + what, Err: err}
+}
+
+// view is n bytes at off of the mapped file, not copied and valid until
+// Close, or nil when the file is not mapped. The caller has checked the
+// bounds (checkBounds or readAt's).
+func (f *File) view(off, n uint64) []byte {
+	if f.mapped == nil || off > uint64(len(f.mapped)) || n > uint64(len(f.mapped))-off {
+		return nil
+	}
+	return f.mapped[off : off+n : off+n]
 }
 
 // Magic numbers of the formats New recognises only to name them in its error.
