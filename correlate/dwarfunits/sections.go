@@ -24,11 +24,11 @@ type reader struct {
 	// mapped file's, unrelocated; nil when the bytes are relocated already.
 	strOffsetsRel *elfsym.Relocs
 	infoRel       *elfsym.Relocs
-	probs      *Problems
-	abbrevs    map[abbrevKey]*abbrevSet
-	arena      *abbrevArena // backs abbrevs; one per worker, like it
-	dwoSeen    map[string]bool
-	lines      *lineCache
+	probs         *Problems
+	abbrevs       map[abbrevKey]*abbrevSet
+	arena         *abbrevArena // backs abbrevs; one per worker, like it
+	dwoSeen       map[string]bool
+	lines         *lineCache
 }
 
 type abbrevKey struct {

@@ -185,7 +185,7 @@ type unitState struct {
 	addrSize       int
 	stmtList       uint64
 	haveStmtList   bool
-	declFiles      []uint64 // DW_AT_decl_file of an assembly unit's labels
+	declFiles      []uint64       // DW_AT_decl_file of an assembly unit's labels
 	strOffsetsRel  *elfsym.Relocs // of the unit's part of .debug_str_offsets
 }
 
