@@ -186,12 +186,21 @@ func sectionDigests(img *image, shndx uint32, ks []int, idx []int32, tables map[
 	if lo >= hi {
 		return nil
 	}
-	buf := make([]byte, hi-lo)
-	if _, err := f.ReaderAt().ReadAt(buf, int64(sec.Offset+lo)); err != nil {
-		return fmt.Errorf("%s: reading section %s at offset %#x: %v", img.path, sec.Name, sec.Offset+lo, err)
+	t, hasRelocs := tables[shndx]
+	// The mapped file's bytes when nothing is written to them; a copy
+	// when the relocated fields are cleared.
+	buf := f.View(sec.Offset+lo, hi-lo)
+	if buf == nil || hasRelocs {
+		mapped := buf
+		buf = make([]byte, hi-lo)
+		if mapped != nil {
+			copy(buf, mapped)
+		} else if _, err := f.ReaderAt().ReadAt(buf, int64(sec.Offset+lo)); err != nil {
+			return fmt.Errorf("%s: reading section %s at offset %#x: %v", img.path, sec.Name, sec.Offset+lo, err)
+		}
 	}
 	var rels []reloc
-	if t, ok := tables[shndx]; ok {
+	if hasRelocs {
 		var err error
 		if rels, err = readRelocs(f, &f.Sections[t], base); err != nil {
 			return err
@@ -294,9 +303,12 @@ func readRelocs(f *elfsym.File, s *elfsym.Section, base uint64) ([]reloc, error)
 	if s.Offset > uint64(f.Size()) || s.Size > uint64(f.Size())-s.Offset || s.Size%ent != 0 {
 		return nil, fmt.Errorf("%s: relocation table %s at offset %#x, %d bytes: truncated or corrupt", f.Path, s.Name, s.Offset, s.Size)
 	}
-	raw := make([]byte, s.Size)
-	if _, err := f.ReaderAt().ReadAt(raw, int64(s.Offset)); err != nil {
-		return nil, fmt.Errorf("%s: reading relocation table %s at offset %#x: %v", f.Path, s.Name, s.Offset, err)
+	raw := f.View(s.Offset, s.Size)
+	if raw == nil {
+		raw = make([]byte, s.Size)
+		if _, err := f.ReaderAt().ReadAt(raw, int64(s.Offset)); err != nil {
+			return nil, fmt.Errorf("%s: reading relocation table %s at offset %#x: %v", f.Path, s.Name, s.Offset, err)
+		}
 	}
 	bo := f.ByteOrder
 	out := make([]reloc, 0, s.Size/ent)

@@ -239,6 +239,12 @@ func (f *File) view(off, n uint64) []byte {
 	return f.mapped[off : off+n : off+n]
 }
 
+// View is n bytes at off of the file, not copied, when the file is mapped
+// (Open of a regular file): read-only, and valid until Close. It is nil
+// when the file is not mapped or the bytes are not all inside it; the
+// caller then reads them through ReaderAt.
+func (f *File) View(off, n uint64) []byte { return f.view(off, n) }
+
 // Magic numbers of the formats New recognises only to name them in its error.
 var (
 	elfMagic         = []byte{0x7f, 'E', 'L', 'F'}

@@ -146,15 +146,30 @@ func (r *Relocs) Field(off uint64, n int) uint64 {
 	if r.all != nil && (off < r.lo || off > r.hi || uint64(n) > r.hi-off) {
 		r = r.all
 	}
-	// The relocations that touch the field start at most 7 bytes before
-	// it; apply them to a copy of the bytes around it.
+	count := len(r.table) / 24
+	le := binary.LittleEndian
+	// The common case: one relocation of the field's width at its offset
+	// (no other can touch the field: check found none overlapping).
+	i := sort.Search(count, func(i int) bool { return le.Uint64(r.table[i*24:]) >= off })
+	if i < count {
+		e := r.table[i*24:]
+		if info := le.Uint64(e[8:]); le.Uint64(e) == off && r.widthOf(uint32(info)) == n {
+			v := r.values[info>>32] + le.Uint64(e[16:])
+			if n == 4 {
+				v = uint64(uint32(v))
+			}
+			return v
+		}
+	}
+	// Otherwise the relocations that touch the field start at most 7
+	// bytes before it; apply them to a copy of the bytes around it.
 	lo := off - min(off, 7)
 	hi := min(off+uint64(n)+8, uint64(len(r.data)))
 	var win [24]byte
 	copy(win[:], r.data[lo:hi])
-	count := len(r.table) / 24
-	le := binary.LittleEndian
-	i := sort.Search(count, func(i int) bool { return le.Uint64(r.table[i*24:]) >= lo })
+	for i > 0 && le.Uint64(r.table[(i-1)*24:]) >= lo {
+		i--
+	}
 	for ; i < count; i++ {
 		e := r.table[i*24:]
 		at := le.Uint64(e)
