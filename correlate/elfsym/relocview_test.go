@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"klpcheck/correlate/elfsym"
+	"klpcheck/correlate/internal/elfgen"
 	"klpcheck/internal/testenv"
 )
 
@@ -118,4 +119,70 @@ func TestSectionViewFallback(t *testing.T) {
 	if _, _, ok, err := h.SectionView(h.SectionByName(".debug_str_offsets")); ok || err != nil {
 		t.Errorf("file not mapped: ok %v, err %v; want not ok, no error", ok, err)
 	}
+}
+
+// FuzzSectionView: for any section bytes and any ELF64 RELA table for it
+// (offsets, symbols, types and addends as the fuzzer picks), reading a
+// field through SectionView's relocations gives what ApplyRelocations
+// writes into a copy, at every offset, or SectionView declines (an
+// unsorted or overlapping table) or reports the error ApplyRelocations
+// reports.
+func FuzzSectionView(f *testing.F) {
+	entry := func(off uint64, sym uint32, typ uint32, addend uint64) []byte {
+		e := make([]byte, 24)
+		binary.LittleEndian.PutUint64(e, off)
+		binary.LittleEndian.PutUint64(e[8:], uint64(sym)<<32|uint64(typ))
+		binary.LittleEndian.PutUint64(e[16:], addend)
+		return e
+	}
+	seed := append(append(entry(0, 1, 10, 0x40), entry(4, 2, 1, 7)...), entry(13, 1, 10, 0x1234)...)
+	f.Add(make([]byte, 32), seed, uint64(5))
+	f.Add(make([]byte, 16), append(entry(8, 1, 10, 1), entry(0, 1, 10, 2)...), uint64(0))
+	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9}, entry(3, 1, 1, 0), uint64(1<<40))
+	f.Fuzz(func(t *testing.T, data, rela []byte, value uint64) {
+		if len(data) == 0 || len(data) > 4096 || len(rela) > 24*64 {
+			return
+		}
+		rela = rela[:len(rela)/24*24]
+		b, _ := elfgen.Write(elfgen.Spec{Class64: true, Machine: elfsym.EMX8664,
+			Symbols: []elfgen.Symbol{{Name: "a", Info: elfgen.Info(0, 3), Shndx: elfgen.Text, Value: value}, {Name: "b", Info: elfgen.Info(1, 1), Shndx: elfgen.Data, Value: value >> 3}},
+			Extra:   []elfgen.Section{{Name: ".debug_info", Data: data, Rela: rela}}})
+		path := filepath.Join(t.TempDir(), "f.o")
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ef, err := elfsym.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ef.Close()
+		s := ef.SectionByName(".debug_info")
+		want, err := ef.SectionData(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		applyErr := ef.ApplyRelocations(s, want)
+		view, rel, ok, err := ef.SectionView(s)
+		if (err != nil) != (applyErr != nil) {
+			t.Fatalf("SectionView error %v, ApplyRelocations error %v", err, applyErr)
+		}
+		if err != nil || !ok {
+			return
+		}
+		if rel == nil && len(rela) > 0 {
+			t.Fatal("a section with relocations viewed without them")
+		}
+		for _, n := range []int{4, 8} {
+			for off := uint64(0); off+uint64(n) <= uint64(len(want)); off++ {
+				w := binary.LittleEndian.Uint64(append(want[off:off+uint64(n):off+uint64(n)], make([]byte, 8-n)...))
+				got := binary.LittleEndian.Uint64(append(view[off:off+uint64(n):off+uint64(n)], make([]byte, 8-n)...))
+				if rel != nil {
+					got = rel.Field(off, n)
+				}
+				if got != w {
+					t.Fatalf("Field(%#x, %d) = %#x, ApplyRelocations gives %#x", off, n, got, w)
+				}
+			}
+		}
+	})
 }
