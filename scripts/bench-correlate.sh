@@ -66,7 +66,7 @@ echo
 
 median() { sort -n -k"$2" "$work/$1" | awk -v col="$2" '{v[NR] = $col} END {print v[int((NR + 1) / 2)]}'; }
 
-# table BASE ROWS...: one line per "name|label[|goal ratio[|goal MB]]", wall/nm
+# table BASE ROWS...: one line per "name[:goal ratio[:goal MB]]|label", wall/nm
 # and cpu/nm against BASE, and whether the issue 8 goal is met on wall and
 # on CPU (and peak RSS).
 table() {
@@ -77,15 +77,8 @@ table() {
 	base_cpu=$(median "$base" 2)
 	printf '%-64s %8s %8s %8s %8s %8s  %s\n' "command (median of $runs)" "wall s" "cpu s" "RSS MB" "wall/nm" "cpu/nm" "goal"
 	for row in "$@"; do
-		local name=${row%%|*} rest=${row#*|}
-		local label=${rest%%|*} goal="" goalmb="" wall cpu kib rw rc verdict=""
-		if [ "$rest" != "$label" ]; then
-			goal=${rest#*|}
-			if [ "${goal#*|}" != "$goal" ]; then
-				goalmb=${goal#*|}
-				goal=${goal%%|*}
-			fi
-		fi
+		local name=${row%%|*} label=${row#*|} goal="" goalmb="" wall cpu kib rw rc verdict=""
+		IFS=: read -r name goal goalmb <<<"$name"
 		wall=$(median "$name" 1)
 		cpu=$(median "$name" 2)
 		kib=$(median "$name" 3)
@@ -102,9 +95,9 @@ table() {
 }
 
 table nm "nm|llvm-nm-22 --defined-only FILE | grep -c '\\.llvm\\.'" \
-	"census|klpcheck correlate FILE|0.05|60" \
-	"json|klpcheck correlate --format json FILE|0.05|60" \
-	"twins|klpcheck correlate --against ORIG FILE (twins, json)|1"
+	"census:0.05:60|klpcheck correlate FILE" \
+	"json:0.05:60|klpcheck correlate --format json FILE" \
+	"twins:1|klpcheck correlate --against ORIG FILE (twins, json)"
 echo
 
 cache=${KLPCHECK_KERNEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/klpcheck/kernel}/linux-6.12-thin
@@ -121,9 +114,9 @@ if [ -f "$cache/planted/vmlinux.o" ]; then
 	grep -q '"class": "hard"' "$work/kcorr.out" || { echo "bench-correlate: no hard conflict found in $real" >&2; exit 1; }
 	cmp -s <(grep -v '"file":' "$work/kcorr.out") <(grep -v '"file":' "$work/kzstd.out") || { echo "bench-correlate: zstd copy gives another result" >&2; exit 1; }
 	table knm "knm|llvm-nm-22 --defined-only vmlinux.o | grep -c '\\.llvm\\.'" \
-		"kcorr|klpcheck correlate vmlinux.o (census+DWARF+conflicts)|1" \
+		"kcorr:1|klpcheck correlate vmlinux.o (census+DWARF+conflicts)" \
 		"kzstd|klpcheck correlate vmlinux.o, debug sections zstd" \
-		"ktwins|klpcheck correlate --against orig patched (twins)|2"
+		"ktwins:2|klpcheck correlate --against orig patched (twins)"
 	echo
 else
 	echo "real kernel fixtures not built ($cache): go tool task kernel"
