@@ -148,7 +148,17 @@ func digests(img *image, idx []int32, seed maphash.Seed) ([]digest, error) {
 			next[sh]++
 		}
 	}
-	tables := relocTables(img.f)
+	// By section index, not maps: the lookups run once per section and
+	// once per relocation, a million of each in a kernel-sized link.
+	tables := make([]int32, nsec)
+	for i := range tables {
+		tables[i] = -1
+	}
+	for target, t := range relocTables(img.f) {
+		if target < nsec {
+			tables[target] = int32(t)
+		}
+	}
 	owners := sectionOwners(img)
 	for sh := uint32(0); sh < nsec; sh++ {
 		if start[sh] == start[sh+1] {
@@ -161,7 +171,7 @@ func digests(img *image, idx []int32, seed maphash.Seed) ([]digest, error) {
 	return out, nil
 }
 
-func sectionDigests(img *image, shndx uint32, ks []int, idx []int32, tables map[uint32]int, owners map[uint32]int32, seed maphash.Seed, out []digest) error {
+func sectionDigests(img *image, shndx uint32, ks []int, idx []int32, tables []int32, owners []int32, seed maphash.Seed, out []digest) error {
 	f := img.f
 	if shndx >= elfsym.Reserved || int(shndx) >= len(f.Sections) {
 		return nil // absolute or common: no bytes to compare, the size says it all
@@ -186,7 +196,7 @@ func sectionDigests(img *image, shndx uint32, ks []int, idx []int32, tables map[
 	if lo >= hi {
 		return nil
 	}
-	t, hasRelocs := tables[shndx]
+	t, hasRelocs := tables[shndx], tables[shndx] >= 0
 	// The mapped file's bytes when nothing is written to them; a copy
 	// when the relocated fields are cleared.
 	buf := f.View(sec.Offset+lo, hi-lo)
@@ -243,20 +253,28 @@ func sectionDigests(img *image, shndx uint32, ks []int, idx []int32, tables map[
 	return nil
 }
 
+// noOwner marks a section no symbol owns.
+const noOwner = -2
+
 // sectionOwners maps each section that holds exactly one function or
 // data object, at its start, to that symbol: with -ffunction-sections and
 // -fdata-sections a reference to a static through its section symbol
 // (.text.foo+0) and one through its name (foo, once promoted) are the same
 // reference, as klp-diff sees them after turning section references into
 // symbol references.
-func sectionOwners(img *image) map[uint32]int32 {
-	owners := map[uint32]int32{}
+// The result is indexed by section: noOwner for a section without such a
+// symbol, -1 for one with several.
+func sectionOwners(img *image) []int32 {
+	owners := make([]int32, len(img.f.Sections))
+	for i := range owners {
+		owners[i] = noOwner
+	}
 	for i := range img.syms {
 		s := &img.syms[i]
-		if !hasContents(s) {
+		if !hasContents(s) || int(s.shndx) >= len(owners) {
 			continue
 		}
-		if _, seen := owners[s.shndx]; seen {
+		if owners[s.shndx] != noOwner {
 			owners[s.shndx] = -1
 			continue
 		}
@@ -269,14 +287,15 @@ func sectionOwners(img *image) map[uint32]int32 {
 }
 
 // targetKey names a relocation's target the same way in both builds.
-func targetKey(img *image, owners map[uint32]int32, i uint32) string {
+func targetKey(img *image, owners []int32, i uint32) string {
 	if int(i) >= len(img.table) {
 		return fmt.Sprintf("#%d", i)
 	}
 	e := img.table[i]
 	name := img.strtab[e.nameOff : e.nameOff+e.nameLen]
 	if e.typ == elfsym.STTSection {
-		if o, ok := owners[e.shndx]; ok && o >= 0 {
+		if int(e.shndx) < len(owners) && owners[e.shndx] >= 0 {
+			o := owners[e.shndx]
 			name = img.name(&img.syms[o])
 		} else {
 			name = "section " + img.f.SectionName(e.shndx)
