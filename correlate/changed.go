@@ -245,7 +245,7 @@ func sectionDigests(img *image, shndx uint32, ks []int, idx []int32, tables []in
 			h.Write(num[:])
 			binary.LittleEndian.PutUint64(num[:], uint64(r.addend))
 			h.Write(num[:])
-			h.WriteString(targetKey(img, owners, r.sym))
+			writeTargetKey(&h, img, owners, r.sym)
 			h.WriteByte(0)
 		}
 		out[k].relocs = h.Sum64()
@@ -286,25 +286,30 @@ func sectionOwners(img *image) []int32 {
 	return owners
 }
 
-// targetKey names a relocation's target the same way in both builds.
-func targetKey(img *image, owners []int32, i uint32) string {
+// writeTargetKey hashes the name of a relocation's target the same way in
+// both builds: the symbol's name without its .llvm.<hash>, the owner of a
+// section symbol's section, or "section NAME". It writes the parts instead
+// of joining them: a kernel has a million relocations, many of them to
+// section symbols of string literals.
+func writeTargetKey(h *maphash.Hash, img *image, owners []int32, i uint32) {
 	if int(i) >= len(img.table) {
-		return fmt.Sprintf("#%d", i)
+		fmt.Fprintf(h, "#%d", i)
+		return
 	}
 	e := img.table[i]
 	name := img.strtab[e.nameOff : e.nameOff+e.nameLen]
 	if e.typ == elfsym.STTSection {
 		if int(e.shndx) < len(owners) && owners[e.shndx] >= 0 {
-			o := owners[e.shndx]
-			name = img.name(&img.syms[o])
+			name = img.name(&img.syms[owners[e.shndx]])
 		} else {
-			name = "section " + img.f.SectionName(e.shndx)
+			h.WriteString("section ")
+			name = img.f.SectionName(e.shndx)
 		}
 	}
 	if p, ok := symname.SplitLLVM(name); ok {
-		return p.Base
+		name = p.Base
 	}
-	return name
+	h.WriteString(name)
 }
 
 // readRelocs reads one relocation table whole and sorts it by offset.
