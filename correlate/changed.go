@@ -48,13 +48,21 @@ func changedTwins(m *matcher, t *Twins) {
 		pos = append(pos, int32(i))
 	}
 	seed := maphash.MakeSeed()
-	od, oerr := digests(o.img, oi, seed)
-	pd, perr := digests(p.img, pj, seed)
+	var od, pd []digest
+	oerr := o.img.f.ReadMapped(func() (err error) {
+		od, err = digests(o.img, oi, seed)
+		return err
+	})
+	perr := p.img.f.ReadMapped(func() (err error) {
+		pd, err = digests(p.img, pj, seed)
+		return err
+	})
 	for _, err := range []error{oerr, perr} {
 		if err != nil {
 			t.ChangedNote = appendNote(t.ChangedNote, err.Error())
 		}
 	}
+	od, pd = unreadable(od, len(oi), oerr), unreadable(pd, len(pj), perr)
 	for k := range oi {
 		a, b := od[k], pd[k]
 		var reason string
@@ -97,6 +105,19 @@ func appendNote(note, s string) string {
 		return s
 	}
 	return note + "; " + s
+}
+
+// unreadable is ds, or when reading stopped short (the file changed
+// under its mapping) n digests that say why.
+func unreadable(ds []digest, n int, err error) []digest {
+	if len(ds) == n {
+		return ds
+	}
+	ds = make([]digest, n)
+	for k := range ds {
+		ds[k].err = err.Error()
+	}
+	return ds
 }
 
 // reloc is one relocation, its offset made relative to its section.

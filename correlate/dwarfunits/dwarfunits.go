@@ -151,11 +151,18 @@ func Read(f *elfsym.File) ([]Unit, error) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for i, s := range infos {
-			bufs[i], rels[i], errs[i] = viewRelocated(f, s)
+			errs[i] = f.ReadMapped(func() (err error) {
+				bufs[i], rels[i], err = viewRelocated(f, s)
+				return err
+			})
 		}
 	})
 	var probs Problems
-	d, err := load(f, "")
+	var d *reader
+	err := f.ReadMapped(func() (err error) {
+		d, err = load(f, "")
+		return err
+	})
 	wg.Wait()
 	if err != nil {
 		probs.add(err)
@@ -192,14 +199,18 @@ func readRelocated(f *elfsym.File, s *elfsym.Section) ([]byte, error) {
 // among the CPUs, each worker with its own abbreviation cache.
 func (d *reader) section(info *elfsym.Section, buf []byte, units []Unit) []Unit {
 	var starts []uint64
-	for off := uint64(0); off < uint64(len(buf)); {
-		h, err := d.parseHeader(buf, off)
-		if err != nil {
-			d.probs.add(err) // nothing after a unit of unknown length can be found
-			break
+	if err := d.f.ReadMapped(func() error {
+		for off := uint64(0); off < uint64(len(buf)); {
+			h, err := d.parseHeader(buf, off)
+			if err != nil {
+				return err // nothing after a unit of unknown length can be found
+			}
+			starts = append(starts, off)
+			off = h.end
 		}
-		starts = append(starts, off)
-		off = h.end
+		return nil
+	}); err != nil {
+		d.probs.add(err)
 	}
 	type slot struct {
 		u   *Unit
@@ -207,6 +218,7 @@ func (d *reader) section(info *elfsym.Section, buf []byte, units []Unit) []Unit 
 	}
 	slots := make([]slot, len(starts))
 	workers := min(runtime.GOMAXPROCS(0), 4, max(len(starts)/64, 1))
+	faults := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wd := *d
@@ -215,13 +227,22 @@ func (d *reader) section(info *elfsym.Section, buf []byte, units []Unit) []Unit 
 		wd.dwoSeen = map[string]bool{}
 		lo, hi := len(starts)*w/workers, len(starts)*(w+1)/workers
 		wg.Go(func() {
-			for i := lo; i < hi; i++ {
-				u, _, err := wd.unit(buf, starts[i])
-				slots[i] = slot{u, err}
-			}
+			faults[w] = wd.f.ReadMapped(func() error {
+				for i := lo; i < hi; i++ {
+					u, _, err := wd.unit(buf, starts[i])
+					slots[i] = slot{u, err}
+				}
+				return nil
+			})
 		})
 	}
 	wg.Wait()
+	for _, err := range faults {
+		if err != nil {
+			d.probs.add(err)
+			return units // the file changed: what was read of it is not to be trusted
+		}
+	}
 	for _, s := range slots {
 		if s.err != nil {
 			d.probs.add(s.err)

@@ -420,3 +420,32 @@ func TestMappedKernel(t *testing.T) {
 		t.Errorf("%d units mapped, %d copied, or they differ", len(mapped), len(copied))
 	}
 }
+
+// TestTruncatedUnderMapping: a file cut short by another process while it
+// is mapped gives an error naming the file, not a crash (SIGBUS).
+func TestTruncatedUnderMapping(t *testing.T) {
+	k := testenv.Kernel(t)
+	b, err := os.ReadFile(filepath.Join(k.Planted, "vmlinux.o"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "vmlinux.o")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := elfsym.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	info := f.SectionByName(".debug_info")
+	if err := os.Truncate(path, int64(info.Offset+info.Size/2)); err != nil {
+		t.Fatal(err)
+	}
+	// Here the copy of .debug_str, after the mapped sections, fails first;
+	// elfsym's TestReadMappedTruncated takes the fault itself.
+	units, err := dwarfunits.Read(f)
+	if err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("%d units, error %v; want one naming %s", len(units), err, path)
+	}
+}

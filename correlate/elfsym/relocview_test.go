@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"klpcheck/correlate/elfsym"
@@ -185,4 +186,40 @@ func FuzzSectionView(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReadMappedTruncated: reading mapped bytes past the end of a file
+// that was truncated after it was opened faults (SIGBUS); ReadMapped
+// turns that into an error naming the file.
+func TestReadMappedTruncated(t *testing.T) {
+	b, _ := elfgen.Write(elfgen.Spec{Class64: true, Machine: elfsym.EMX8664,
+		Extra: []elfgen.Section{{Name: ".debug_info", Data: make([]byte, 3<<16)}}})
+	path := filepath.Join(t.TempDir(), "f.o")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := elfsym.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s := f.SectionByName(".debug_info")
+	view := f.View(s.Offset, s.Size)
+	if view == nil {
+		t.Fatal("not mapped")
+	}
+	if err := os.Truncate(path, int64(s.Offset)); err != nil {
+		t.Fatal(err)
+	}
+	sum := 0
+	err = f.ReadMapped(func() error {
+		for _, c := range view {
+			sum += int(c)
+		}
+		return nil
+	})
+	t.Logf("sum of the bytes read: %d", sum) // uses sum: else the loop, and its fault, are compiled away
+	if err == nil || !strings.Contains(err.Error(), "changed while it was read") || !strings.Contains(err.Error(), path) {
+		t.Fatalf("error %v; want one saying %s changed while it was read", err, path)
+	}
 }
