@@ -48,13 +48,21 @@ func changedTwins(m *matcher, t *Twins) {
 		pos = append(pos, int32(i))
 	}
 	seed := maphash.MakeSeed()
-	od, oerr := digests(o.img, oi, seed)
-	pd, perr := digests(p.img, pj, seed)
+	var od, pd []digest
+	oerr := o.img.f.ReadMapped(func() (err error) {
+		od, err = digests(o.img, oi, seed)
+		return err
+	})
+	perr := p.img.f.ReadMapped(func() (err error) {
+		pd, err = digests(p.img, pj, seed)
+		return err
+	})
 	for _, err := range []error{oerr, perr} {
 		if err != nil {
 			t.ChangedNote = appendNote(t.ChangedNote, err.Error())
 		}
 	}
+	od, pd = unreadable(od, len(oi), oerr), unreadable(pd, len(pj), perr)
 	for k := range oi {
 		a, b := od[k], pd[k]
 		var reason string
@@ -97,6 +105,19 @@ func appendNote(note, s string) string {
 		return s
 	}
 	return note + "; " + s
+}
+
+// unreadable is ds, or when reading stopped short (the file changed
+// under its mapping) n digests that say why.
+func unreadable(ds []digest, n int, err error) []digest {
+	if len(ds) == n {
+		return ds
+	}
+	ds = make([]digest, n)
+	for k := range ds {
+		ds[k].err = err.Error()
+	}
+	return ds
 }
 
 // reloc is one relocation, its offset made relative to its section.
@@ -148,7 +169,17 @@ func digests(img *image, idx []int32, seed maphash.Seed) ([]digest, error) {
 			next[sh]++
 		}
 	}
-	tables := relocTables(img.f)
+	// By section index, not maps: the lookups run once per section and
+	// once per relocation, a million of each in a kernel-sized link.
+	tables := make([]int32, nsec)
+	for i := range tables {
+		tables[i] = -1
+	}
+	for target, t := range relocTables(img.f) {
+		if target < nsec {
+			tables[target] = int32(t)
+		}
+	}
 	owners := sectionOwners(img)
 	for sh := uint32(0); sh < nsec; sh++ {
 		if start[sh] == start[sh+1] {
@@ -161,7 +192,7 @@ func digests(img *image, idx []int32, seed maphash.Seed) ([]digest, error) {
 	return out, nil
 }
 
-func sectionDigests(img *image, shndx uint32, ks []int, idx []int32, tables map[uint32]int, owners map[uint32]int32, seed maphash.Seed, out []digest) error {
+func sectionDigests(img *image, shndx uint32, ks []int, idx []int32, tables []int32, owners []int32, seed maphash.Seed, out []digest) error {
 	f := img.f
 	if shndx >= elfsym.Reserved || int(shndx) >= len(f.Sections) {
 		return nil // absolute or common: no bytes to compare, the size says it all
@@ -186,12 +217,21 @@ func sectionDigests(img *image, shndx uint32, ks []int, idx []int32, tables map[
 	if lo >= hi {
 		return nil
 	}
-	buf := make([]byte, hi-lo)
-	if _, err := f.ReaderAt().ReadAt(buf, int64(sec.Offset+lo)); err != nil {
-		return fmt.Errorf("%s: reading section %s at offset %#x: %v", img.path, sec.Name, sec.Offset+lo, err)
+	t, hasRelocs := tables[shndx], tables[shndx] >= 0
+	// The mapped file's bytes when nothing is written to them; a copy
+	// when the relocated fields are cleared.
+	buf := f.View(sec.Offset+lo, hi-lo)
+	if buf == nil || hasRelocs {
+		mapped := buf
+		buf = make([]byte, hi-lo)
+		if mapped != nil {
+			copy(buf, mapped)
+		} else if _, err := f.ReaderAt().ReadAt(buf, int64(sec.Offset+lo)); err != nil {
+			return fmt.Errorf("%s: reading section %s at offset %#x: %v", img.path, sec.Name, sec.Offset+lo, err)
+		}
 	}
 	var rels []reloc
-	if t, ok := tables[shndx]; ok {
+	if hasRelocs {
 		var err error
 		if rels, err = readRelocs(f, &f.Sections[t], base); err != nil {
 			return err
@@ -226,7 +266,7 @@ func sectionDigests(img *image, shndx uint32, ks []int, idx []int32, tables map[
 			h.Write(num[:])
 			binary.LittleEndian.PutUint64(num[:], uint64(r.addend))
 			h.Write(num[:])
-			h.WriteString(targetKey(img, owners, r.sym))
+			writeTargetKey(&h, img, owners, r.sym)
 			h.WriteByte(0)
 		}
 		out[k].relocs = h.Sum64()
@@ -234,20 +274,28 @@ func sectionDigests(img *image, shndx uint32, ks []int, idx []int32, tables map[
 	return nil
 }
 
+// noOwner marks a section no symbol owns.
+const noOwner = -2
+
 // sectionOwners maps each section that holds exactly one function or
 // data object, at its start, to that symbol: with -ffunction-sections and
 // -fdata-sections a reference to a static through its section symbol
 // (.text.foo+0) and one through its name (foo, once promoted) are the same
 // reference, as klp-diff sees them after turning section references into
 // symbol references.
-func sectionOwners(img *image) map[uint32]int32 {
-	owners := map[uint32]int32{}
+// The result is indexed by section: noOwner for a section without such a
+// symbol, -1 for one with several.
+func sectionOwners(img *image) []int32 {
+	owners := make([]int32, len(img.f.Sections))
+	for i := range owners {
+		owners[i] = noOwner
+	}
 	for i := range img.syms {
 		s := &img.syms[i]
-		if !hasContents(s) {
+		if !hasContents(s) || int(s.shndx) >= len(owners) {
 			continue
 		}
-		if _, seen := owners[s.shndx]; seen {
+		if owners[s.shndx] != noOwner {
 			owners[s.shndx] = -1
 			continue
 		}
@@ -259,24 +307,30 @@ func sectionOwners(img *image) map[uint32]int32 {
 	return owners
 }
 
-// targetKey names a relocation's target the same way in both builds.
-func targetKey(img *image, owners map[uint32]int32, i uint32) string {
+// writeTargetKey hashes the name of a relocation's target the same way in
+// both builds: the symbol's name without its .llvm.<hash>, the owner of a
+// section symbol's section, or "section NAME". It writes the parts instead
+// of joining them: a kernel has a million relocations, many of them to
+// section symbols of string literals.
+func writeTargetKey(h *maphash.Hash, img *image, owners []int32, i uint32) {
 	if int(i) >= len(img.table) {
-		return fmt.Sprintf("#%d", i)
+		fmt.Fprintf(h, "#%d", i)
+		return
 	}
 	e := img.table[i]
 	name := img.strtab[e.nameOff : e.nameOff+e.nameLen]
 	if e.typ == elfsym.STTSection {
-		if o, ok := owners[e.shndx]; ok && o >= 0 {
-			name = img.name(&img.syms[o])
+		if int(e.shndx) < len(owners) && owners[e.shndx] >= 0 {
+			name = img.name(&img.syms[owners[e.shndx]])
 		} else {
-			name = "section " + img.f.SectionName(e.shndx)
+			h.WriteString("section ")
+			name = img.f.SectionName(e.shndx)
 		}
 	}
 	if p, ok := symname.SplitLLVM(name); ok {
-		return p.Base
+		name = p.Base
 	}
-	return name
+	h.WriteString(name)
 }
 
 // readRelocs reads one relocation table whole and sorts it by offset.
@@ -294,9 +348,12 @@ func readRelocs(f *elfsym.File, s *elfsym.Section, base uint64) ([]reloc, error)
 	if s.Offset > uint64(f.Size()) || s.Size > uint64(f.Size())-s.Offset || s.Size%ent != 0 {
 		return nil, fmt.Errorf("%s: relocation table %s at offset %#x, %d bytes: truncated or corrupt", f.Path, s.Name, s.Offset, s.Size)
 	}
-	raw := make([]byte, s.Size)
-	if _, err := f.ReaderAt().ReadAt(raw, int64(s.Offset)); err != nil {
-		return nil, fmt.Errorf("%s: reading relocation table %s at offset %#x: %v", f.Path, s.Name, s.Offset, err)
+	raw := f.View(s.Offset, s.Size)
+	if raw == nil {
+		raw = make([]byte, s.Size)
+		if _, err := f.ReaderAt().ReadAt(raw, int64(s.Offset)); err != nil {
+			return nil, fmt.Errorf("%s: reading relocation table %s at offset %#x: %v", f.Path, s.Name, s.Offset, err)
+		}
 	}
 	bo := f.ByteOrder
 	out := make([]reloc, 0, s.Size/ent)

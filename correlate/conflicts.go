@@ -257,7 +257,7 @@ func (p *provenance) staticOrigin(img *image, s *sym) (Definition, origin) {
 		}
 	}
 	if p.dwarf() {
-		if units := p.cStatics[img.name(s)]; len(units) > 0 {
+		if units := p.cStatics.of(img.name(s)); len(units) > 0 {
 			names := map[string]bool{}
 			var list []string
 			for _, i := range units {

@@ -382,7 +382,47 @@ type provenance struct {
 	units       []dwarfunits.Unit
 	asmLabels   map[string]int // label -> unit
 	cExternals  map[string]int
-	cStatics    map[string][]int
+	cStatics    unitsByName
+}
+
+// unitsByName lists, for each name, the units that define a static of
+// that name, in order of the units. A kernel has some 200,000 statics,
+// nearly all of one unit each: the lists are chained through two flat
+// arrays instead of a slice per name.
+type unitsByName struct {
+	last map[string]int32 // name -> its latest entry in unit/prev
+	unit []int32
+	prev []int32 // the name's entry before, or -1
+}
+
+func (m *unitsByName) add(name string, unit int) {
+	k := int32(len(m.unit))
+	prev, ok := m.last[name]
+	if !ok {
+		prev = -1
+	}
+	m.unit = append(m.unit, int32(unit))
+	m.prev = append(m.prev, prev)
+	m.last[name] = k
+}
+
+// of is the units defining a static called name, in order.
+func (m *unitsByName) of(name string) []int {
+	k, ok := m.last[name]
+	if !ok {
+		return nil
+	}
+	var out []int
+	for ; k >= 0; k = m.prev[k] {
+		out = append(out, int(m.unit[k]))
+	}
+	slices.Reverse(out)
+	return out
+}
+
+func (m *unitsByName) has(name string) bool {
+	_, ok := m.last[name]
+	return ok
 }
 
 func newProvenance(img *image, opts Options) *provenance {
@@ -419,9 +459,17 @@ func (p *provenance) loadDWARF() {
 		// Some units could not be read: use the others, and say so.
 	}
 	p.units = units
-	p.asmLabels = map[string]int{}
-	p.cExternals = map[string]int{}
-	p.cStatics = map[string][]int{}
+	// Sized up front: a kernel has some 200,000 names, and growing the
+	// maps step by step rehashes each name several times.
+	var labels, externals, statics int
+	for i := range units {
+		labels += len(units[i].Labels)
+		externals += len(units[i].Externals)
+		statics += len(units[i].Statics)
+	}
+	p.asmLabels = make(map[string]int, labels)
+	p.cExternals = make(map[string]int, externals)
+	p.cStatics = unitsByName{last: make(map[string]int32, statics), unit: make([]int32, 0, statics), prev: make([]int32, 0, statics)}
 	for i, u := range units {
 		if u.Asm() {
 			for _, l := range u.Labels {
@@ -437,7 +485,7 @@ func (p *provenance) loadDWARF() {
 			}
 		}
 		for _, n := range u.Statics {
-			p.cStatics[n] = append(p.cStatics[n], i)
+			p.cStatics.add(n, i)
 		}
 	}
 

@@ -244,7 +244,7 @@ func (p *provenance) groupFile(hash string, bases []string, hint, hintFrom strin
 	}
 	if p.dwarf() {
 		var names []string
-		dn := known(func(n string) bool { return len(p.cStatics[n]) > 0 || p.hasExternal(n) })
+		dn := known(func(n string) bool { return p.cStatics.has(n) || p.hasExternal(n) })
 		if len(dn) > 0 {
 			for _, i := range p.unitsDefining(dn) {
 				names = append(names, p.unitPath(i))
@@ -277,7 +277,7 @@ func (p *provenance) unitsDefining(names []string) []int {
 	want := 0
 	for _, n := range slices.Compact(slices.Sorted(slices.Values(names))) {
 		want++
-		units := p.cStatics[n]
+		units := p.cStatics.of(n)
 		if i, ok := p.cExternals[n]; ok && !slices.Contains(units, i) {
 			units = append(slices.Clip(units), i)
 		}

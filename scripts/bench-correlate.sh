@@ -66,28 +66,38 @@ echo
 
 median() { sort -n -k"$2" "$work/$1" | awk -v col="$2" '{v[NR] = $col} END {print v[int((NR + 1) / 2)]}'; }
 
-# table BASE ROWS...: one line per "name|label", wall/nm and cpu/nm against BASE.
+# table BASE ROWS...: one line per "name[:goal ratio[:goal MB]]|label", wall/nm
+# and cpu/nm against BASE, and whether the issue 8 goal is met on wall and
+# on CPU (and peak RSS).
 table() {
 	local base=$1
 	shift
 	local base_wall base_cpu
 	base_wall=$(median "$base" 1)
 	base_cpu=$(median "$base" 2)
-	printf '%-64s %8s %8s %8s %8s %8s\n' "command (median of $runs)" "wall s" "cpu s" "RSS MB" "wall/nm" "cpu/nm"
+	printf '%-64s %8s %8s %8s %8s %8s  %s\n' "command (median of $runs)" "wall s" "cpu s" "RSS MB" "wall/nm" "cpu/nm" "goal"
 	for row in "$@"; do
-		local name=${row%%|*} label=${row#*|} wall cpu kib
+		local name=${row%%|*} label=${row#*|} goal="" goalmb="" wall cpu kib rw rc verdict=""
+		IFS=: read -r name goal goalmb <<<"$name"
 		wall=$(median "$name" 1)
 		cpu=$(median "$name" 2)
 		kib=$(median "$name" 3)
-		printf '%-64s %8.3f %8.3f %8.0f %8.2f %8.2f\n' "$label" "$wall" "$cpu" "$((kib / 1024))" \
-			"$(awk -v a="$wall" -v b="$base_wall" 'BEGIN {print a / b}')" "$(awk -v a="$cpu" -v b="$base_cpu" 'BEGIN {print (b > 0 ? a / b : 0)}')"
+		rw=$(awk -v a="$wall" -v b="$base_wall" 'BEGIN {print a / b}')
+		rc=$(awk -v a="$cpu" -v b="$base_cpu" 'BEGIN {print (b > 0 ? a / b : 0)}')
+		if [ -n "$goal" ]; then
+			verdict="<= ${goal}x: wall $(awk -v r="$rw" -v g="$goal" 'BEGIN {print (r <= g ? "met" : "NOT met")}'), cpu $(awk -v r="$rc" -v g="$goal" 'BEGIN {print (r <= g ? "met" : "NOT met")}')"
+		fi
+		if [ -n "$goalmb" ]; then
+			verdict="$verdict; <= $goalmb MB: $([ $((kib / 1024)) -le "$goalmb" ] && echo met || echo NOT met)"
+		fi
+		printf '%-64s %8.3f %8.3f %8.0f %8.2f %8.2f  %s\n' "$label" "$wall" "$cpu" "$((kib / 1024))" "$rw" "$rc" "$verdict"
 	done
 }
 
 table nm "nm|llvm-nm-22 --defined-only FILE | grep -c '\\.llvm\\.'" \
-	"census|klpcheck correlate FILE" \
-	"json|klpcheck correlate --format json FILE" \
-	"twins|klpcheck correlate --against ORIG FILE (twins, json)"
+	"census:0.05:60|klpcheck correlate FILE" \
+	"json:0.05:60|klpcheck correlate --format json FILE" \
+	"twins:1|klpcheck correlate --against ORIG FILE (twins, json)"
 echo
 
 cache=${KLPCHECK_KERNEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/klpcheck/kernel}/linux-6.12-thin
@@ -104,9 +114,9 @@ if [ -f "$cache/planted/vmlinux.o" ]; then
 	grep -q '"class": "hard"' "$work/kcorr.out" || { echo "bench-correlate: no hard conflict found in $real" >&2; exit 1; }
 	cmp -s <(grep -v '"file":' "$work/kcorr.out") <(grep -v '"file":' "$work/kzstd.out") || { echo "bench-correlate: zstd copy gives another result" >&2; exit 1; }
 	table knm "knm|llvm-nm-22 --defined-only vmlinux.o | grep -c '\\.llvm\\.'" \
-		"kcorr|klpcheck correlate vmlinux.o (census+DWARF+conflicts)" \
+		"kcorr:1|klpcheck correlate vmlinux.o (census+DWARF+conflicts)" \
 		"kzstd|klpcheck correlate vmlinux.o, debug sections zstd" \
-		"ktwins|klpcheck correlate --against orig patched (twins)"
+		"ktwins:2|klpcheck correlate --against orig patched (twins)"
 	echo
 else
 	echo "real kernel fixtures not built ($cache): go tool task kernel"

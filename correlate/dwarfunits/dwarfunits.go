@@ -5,9 +5,13 @@
 // static. That is the provenance correlate needs when no build directory is
 // at hand.
 //
-// Each DWARF section is read once, whole, decompressed when SHF_COMPRESSED
-// (zlib or zstd), and in a relocatable file (vmlinux.o) relocated in one
-// pass over its relocation table; units are then decoded from memory. Only
+// Each DWARF section is read once. In a file that can be mapped, the
+// sections are decoded where they lie, and in a relocatable file
+// (vmlinux.o) the few fields read are relocated by a binary search in
+// their section's relocation table, which is checked once front to back
+// and must be sorted (what ld.lld -r writes); otherwise, or when a section
+// is SHF_COMPRESSED (zlib or zstd), it is read whole, decompressed, and
+// relocated in one pass over its relocation table. Only
 // the forms are decoded that carry names, flags and the language; every
 // other DIE is skipped by size. DWARF 2 to 5 are read; DWARF 5 type units
 // (in .debug_info, one section per COMDAT group in an object built with
@@ -142,15 +146,23 @@ func Read(f *elfsym.File) ([]Unit, error) {
 	// and relocated at once: two relocation tables of a million entries
 	// each, for .debug_info and .debug_str_offsets.
 	bufs := make([][]byte, len(infos))
+	rels := make([]*elfsym.Relocs, len(infos))
 	errs := make([]error, len(infos))
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for i, s := range infos {
-			bufs[i], errs[i] = readRelocated(f, s)
+			errs[i] = f.ReadMapped(func() (err error) {
+				bufs[i], rels[i], err = viewRelocated(f, s)
+				return err
+			})
 		}
 	})
 	var probs Problems
-	d, err := load(f, "")
+	var d *reader
+	err := f.ReadMapped(func() (err error) {
+		d, err = load(f, "")
+		return err
+	})
 	wg.Wait()
 	if err != nil {
 		probs.add(err)
@@ -163,8 +175,9 @@ func Read(f *elfsym.File) ([]Unit, error) {
 			probs.add(errs[i])
 			continue
 		}
+		d.infoRel = rels[i]
 		units = d.section(info, bufs[i], units)
-		bufs[i] = nil
+		bufs[i], rels[i] = nil, nil
 	}
 	return units, probs.err()
 }
@@ -186,14 +199,18 @@ func readRelocated(f *elfsym.File, s *elfsym.Section) ([]byte, error) {
 // among the CPUs, each worker with its own abbreviation cache.
 func (d *reader) section(info *elfsym.Section, buf []byte, units []Unit) []Unit {
 	var starts []uint64
-	for off := uint64(0); off < uint64(len(buf)); {
-		h, err := d.parseHeader(buf, off)
-		if err != nil {
-			d.probs.add(err) // nothing after a unit of unknown length can be found
-			break
+	if err := d.f.ReadMapped(func() error {
+		for off := uint64(0); off < uint64(len(buf)); {
+			h, err := d.parseHeader(buf, off)
+			if err != nil {
+				return err // nothing after a unit of unknown length can be found
+			}
+			starts = append(starts, off)
+			off = h.end
 		}
-		starts = append(starts, off)
-		off = h.end
+		return nil
+	}); err != nil {
+		d.probs.add(err)
 	}
 	type slot struct {
 		u   *Unit
@@ -201,21 +218,31 @@ func (d *reader) section(info *elfsym.Section, buf []byte, units []Unit) []Unit 
 	}
 	slots := make([]slot, len(starts))
 	workers := min(runtime.GOMAXPROCS(0), 4, max(len(starts)/64, 1))
+	faults := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wd := *d
-		wd.abbrevs = map[abbrevKey][]*abbrev{}
+		wd.abbrevs = map[abbrevKey]*abbrevSet{}
 		wd.arena = &abbrevArena{}
 		wd.dwoSeen = map[string]bool{}
 		lo, hi := len(starts)*w/workers, len(starts)*(w+1)/workers
 		wg.Go(func() {
-			for i := lo; i < hi; i++ {
-				u, _, err := wd.unit(buf, starts[i])
-				slots[i] = slot{u, err}
-			}
+			faults[w] = wd.f.ReadMapped(func() error {
+				for i := lo; i < hi; i++ {
+					u, _, err := wd.unit(buf, starts[i])
+					slots[i] = slot{u, err}
+				}
+				return nil
+			})
 		})
 	}
 	wg.Wait()
+	for _, err := range faults {
+		if err != nil {
+			d.probs.add(err)
+			return units // the file changed: what was read of it is not to be trusted
+		}
+	}
 	for _, s := range slots {
 		if s.err != nil {
 			d.probs.add(s.err)

@@ -80,7 +80,8 @@ type cursor struct {
 	offSize  int
 	addrSize int
 	version  uint16
-	big      bool // big-endian: c.bo is binary.BigEndian
+	big      bool   // big-endian: c.bo is binary.BigEndian
+	base     uint64 // the section offset of buf[0], for relocations
 	err      error
 }
 

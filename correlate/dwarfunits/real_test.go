@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"syscall"
@@ -385,5 +386,66 @@ func TestKernelAsmUnitNames(t *testing.T) {
 	}
 	if asm < 10 || !entry {
 		t.Errorf("%d assembly units, %s among them: %v", asm, k.PlantedAsm, entry)
+	}
+}
+
+// TestMappedKernel: the units read from the mapped vmlinux.o, whose
+// fields are relocated one by one, are those read through an io.ReaderAt
+// (elfsym.New), whose sections are copied and relocated whole.
+func TestMappedKernel(t *testing.T) {
+	k := testenv.Kernel(t)
+	path := filepath.Join(k.Planted, "vmlinux.o")
+	mapped, err := readUnits(t, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := elfsym.New(fh, st.Size(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied, err := dwarfunits.Read(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mapped) < 1000 || !reflect.DeepEqual(mapped, copied) {
+		t.Errorf("%d units mapped, %d copied, or they differ", len(mapped), len(copied))
+	}
+}
+
+// TestTruncatedUnderMapping: a file cut short by another process while it
+// is mapped gives an error naming the file, not a crash (SIGBUS).
+func TestTruncatedUnderMapping(t *testing.T) {
+	k := testenv.Kernel(t)
+	b, err := os.ReadFile(filepath.Join(k.Planted, "vmlinux.o"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "vmlinux.o")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := elfsym.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	info := f.SectionByName(".debug_info")
+	if err := os.Truncate(path, int64(info.Offset+info.Size/2)); err != nil {
+		t.Fatal(err)
+	}
+	// Here the copy of .debug_str, after the mapped sections, fails first;
+	// elfsym's TestReadMappedTruncated takes the fault itself.
+	units, err := dwarfunits.Read(f)
+	if err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("%d units, error %v; want one naming %s", len(units), err, path)
 	}
 }

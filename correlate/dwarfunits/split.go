@@ -76,10 +76,11 @@ func (d *reader) fromDWO(h header, st *unitState, path string) error {
 		return d.errorf(h.off, "split-DWARF file %s: %v", path, err)
 	}
 	dd.probs = &Problems{}
-	buf, err := readRelocated(f, info)
+	buf, rel, err := viewRelocated(f, info)
 	if err != nil {
 		return d.errorf(h.off, "split-DWARF file %s: %v", path, err)
 	}
+	dd.infoRel = rel
 	units := dd.section(info, buf, nil)
 	if err := dd.probs.err(); err != nil {
 		return d.errorf(h.off, "split-DWARF file %s: %v", path, err)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"klpcheck/correlate/elfsym"
 )
 
 type attrSpec struct {
@@ -107,12 +109,12 @@ func (d *reader) parseHeader(buf []byte, off uint64) (header, error) {
 	h.unitType = utCompile
 	switch {
 	case h.version >= 2 && h.version <= 4:
-		h.abbrevOff = c.offset()
+		h.abbrevOff = d.relocated(c, off, c.offset())
 		h.addrSize = int(c.u8())
 	case h.version == 5:
 		h.unitType = c.u8()
 		h.addrSize = int(c.u8())
-		h.abbrevOff = c.offset()
+		h.abbrevOff = d.relocated(c, off, c.offset())
 		switch h.unitType {
 		case utSkeleton, utSplitCompile:
 			h.dwoID, h.hasDWOID = c.uint(8), true
@@ -135,6 +137,38 @@ func (d *reader) parseHeader(buf []byte, off uint64) (header, error) {
 	return h, nil
 }
 
+// relocated is v, just read by c from the unit at base, as the
+// relocations of .debug_info make it: the field ends at c.pos and is
+// c.offSize bytes. Only the fields decoded are relocated (abbreviation
+// table offsets, and the string and section offsets of the DIEs whose
+// attributes are read); the rest of the section is never touched.
+func (d *reader) relocated(c *cursor, base uint64, v uint64) uint64 {
+	if d.infoRel == nil || c.err != nil {
+		return v
+	}
+	return d.infoRel.Field(base+uint64(c.pos-c.offSize), c.offSize)
+}
+
+// relocatedAttr is relocated for an attribute value that ended at c.pos
+// and started at start: fixed-size fields of 4 or 8 bytes are relocated
+// (DW_FORM_strp, line_strp, sec_offset, data4 and data8, which DWARF 2
+// and 3 use for DW_AT_stmt_list).
+func (d *reader) relocatedAttr(c *cursor, base uint64, start int, a attrSpec, v value) value {
+	if d.infoRel == nil || c.err != nil {
+		return v
+	}
+	switch v.kind {
+	case kindNum, kindStrp, kindLineStrp:
+	default:
+		return v
+	}
+	n := c.pos - start
+	if (n == 4 || n == 8) && formSize(a.form, c.offSize, c.addrSize, c.version) == n {
+		v.num = d.infoRel.Field(base+uint64(start), n)
+	}
+	return v
+}
+
 // unitState is what the DIEs of one unit have told so far.
 type unitState struct {
 	u              Unit
@@ -151,7 +185,8 @@ type unitState struct {
 	addrSize       int
 	stmtList       uint64
 	haveStmtList   bool
-	declFiles      []uint64 // DW_AT_decl_file of an assembly unit's labels
+	declFiles      []uint64       // DW_AT_decl_file of an assembly unit's labels
+	strOffsetsRel  *elfsym.Relocs // of the unit's part of .debug_str_offsets
 }
 
 // unit reads the unit at off of a relocated .debug_info section. It
@@ -180,7 +215,7 @@ func (d *reader) unit(buf []byte, off uint64) (*Unit, uint64, error) {
 		}
 	}
 	c := &cursor{buf: buf[off:h.end], pos: h.bodyPos, bo: d.f.ByteOrder, big: d.f.ByteOrder == binary.BigEndian,
-		offSize: h.offSize, addrSize: h.addrSize, version: h.version}
+		offSize: h.offSize, addrSize: h.addrSize, version: h.version, base: off}
 	if err := d.dies(c, h, abbrevs, st); err != nil {
 		return nil, h.end, err
 	}
@@ -208,7 +243,8 @@ func (d *reader) unit(buf []byte, off uint64) (*Unit, uint64, error) {
 
 // dies walks the DIE tree of one unit: the unit DIE's attributes and the
 // names of its direct children; everything deeper is skipped.
-func (d *reader) dies(c *cursor, h header, abbrevs []*abbrev, st *unitState) error {
+func (d *reader) dies(c *cursor, h header, abbrevs *abbrevSet, st *unitState) error {
+	quick := abbrevs.quick
 	depth := 0
 	// The loop keeps the position in a local: it runs once per DIE, four
 	// million times for a kernel, and most DIEs are only stepped over.
@@ -236,18 +272,22 @@ func (d *reader) dies(c *cursor, h header, abbrevs []*abbrev, st *unitState) err
 			}
 			continue
 		}
-		if code >= uint64(len(abbrevs)) || abbrevs[code] == nil {
+		var q uint32
+		if code < uint64(len(quick)) {
+			q = quick[code]
+		}
+		if q&quickPresent == 0 {
 			return d.errorf(dieOff, "abbreviation code %d not in the table at .debug_abbrev%s+%#x", code, d.suffix, h.abbrevOff)
 		}
-		ab := abbrevs[code]
 		switch {
-		case depth > 1 || depth == 1 && !ab.named:
-			if ab.fixed >= 0 {
-				if pos += ab.fixed; pos > len(buf) {
+		case depth > 1 || depth == 1 && q&quickNamed == 0:
+			if q&quickVariable == 0 {
+				if pos += int(q >> quickSizeShift); pos > len(buf) {
 					return d.errorf(dieOff, "attribute runs past the end of the unit")
 				}
 				break
 			}
+			ab := abbrevs.byCode[code]
 			c.pos = pos
 			if err := d.skipDIE(c, ab, dieOff); err != nil {
 				return err
@@ -255,18 +295,18 @@ func (d *reader) dies(c *cursor, h header, abbrevs []*abbrev, st *unitState) err
 			pos = c.pos
 		case depth == 0:
 			c.pos = pos
-			if err := d.unitDIE(c, ab, st, dieOff); err != nil {
+			if err := d.unitDIE(c, abbrevs.byCode[code], st, dieOff); err != nil {
 				return err
 			}
 			pos = c.pos
 		default:
 			c.pos = pos
-			if err := d.childDIE(c, ab, st, dieOff); err != nil {
+			if err := d.childDIE(c, abbrevs.byCode[code], st, dieOff); err != nil {
 				return err
 			}
 			pos = c.pos
 		}
-		if ab.children {
+		if q&quickChildren != 0 {
 			depth++
 		} else if depth == 0 {
 			break // a unit DIE without children
@@ -304,10 +344,12 @@ func (d *reader) unitDIE(c *cursor, ab *abbrev, st *unitState, dieOff uint64) er
 		return d.errorf(dieOff, "unit starts with tag %#x, not a compile unit", ab.tag)
 	}
 	for _, a := range ab.attrs {
+		start := c.pos
 		v, err := c.attr(a)
 		if err != nil {
 			return d.errorf(dieOff, "%v", err)
 		}
+		v = d.relocatedAttr(c, c.base, start, a, v)
 		switch a.attr {
 		case atName:
 			st.name = v
@@ -334,9 +376,13 @@ func (d *reader) childDIE(c *cursor, ab *abbrev, st *unitState, dieOff uint64) e
 	var external, declaration bool
 	var declFile uint64
 	for _, a := range ab.attrs {
+		start := c.pos
 		v, err := c.attr(a)
 		if err != nil {
 			return d.errorf(dieOff, "%v", err)
+		}
+		if v.kind == kindStrp || v.kind == kindLineStrp {
+			v = d.relocatedAttr(c, c.base, start, a, v)
 		}
 		switch a.attr {
 		case atDeclFile:
@@ -375,7 +421,7 @@ func (d *reader) childDIE(c *cursor, ab *abbrev, st *unitState, dieOff uint64) e
 }
 
 // abbrevTable decodes the abbreviation table at key.off, indexed by code.
-func (d *reader) abbrevTable(key abbrevKey) ([]*abbrev, error) {
+func (d *reader) abbrevTable(key abbrevKey) (*abbrevSet, error) {
 	if t, ok := d.abbrevs[key]; ok {
 		return t, nil
 	}
@@ -431,7 +477,47 @@ func (a *abbrevArena) keep() []attrSpec {
 	return a.attrs[start:len(a.attrs):len(a.attrs)]
 }
 
-func parseAbbrevs(buf []byte, key abbrevKey, arena *abbrevArena) ([]*abbrev, error) {
+// abbrevSet is one abbreviation table, indexed by code.
+type abbrevSet struct {
+	byCode []*abbrev
+	// quick is, by code, what the DIE walk needs to step over a DIE: the
+	// quick* bits and, for a fixed-size one, its size; 0 for a code the
+	// table lacks. One word per code keeps the walk in one small array.
+	quick []uint32
+}
+
+const (
+	quickPresent   = 1
+	quickChildren  = 2
+	quickNamed     = 4
+	quickVariable  = 8 // not fixed-size: skipDIE steps over it
+	quickSizeShift = 4
+)
+
+func newAbbrevSet(t []*abbrev) *abbrevSet {
+	set := &abbrevSet{byCode: t, quick: make([]uint32, len(t))}
+	for code, ab := range t {
+		if ab == nil {
+			continue
+		}
+		q := uint32(quickPresent)
+		if ab.children {
+			q |= quickChildren
+		}
+		if ab.named {
+			q |= quickNamed
+		}
+		if ab.fixed < 0 {
+			q |= quickVariable
+		} else {
+			q |= uint32(ab.fixed) << quickSizeShift
+		}
+		set.quick[code] = q
+	}
+	return set
+}
+
+func parseAbbrevs(buf []byte, key abbrevKey, arena *abbrevArena) (*abbrevSet, error) {
 	c := &cursor{buf: buf}
 	var t []*abbrev
 	for {
@@ -440,7 +526,7 @@ func parseAbbrevs(buf []byte, key abbrevKey, arena *abbrevArena) ([]*abbrev, err
 			return nil, errors.New("abbreviation table runs past the end of the section")
 		}
 		if code == 0 {
-			return t, nil
+			return newAbbrevSet(t), nil
 		}
 		// Compilers number abbreviations from 1 up; the table is indexed by
 		// code, so a sparse one (corrupt input) must not make it huge.
@@ -466,11 +552,16 @@ func parseAbbrevs(buf []byte, key abbrevKey, arena *abbrevArena) ([]*abbrev, err
 				return nil, errors.New("abbreviation with more than 1024 attributes")
 			}
 		}
-		ab.attrs = arena.keep()
-		if ab.fixed = fixedSize(ab.attrs, key); ab.fixed < 0 {
-			ab.skip, ab.tail = skipSteps(ab.attrs, key)
+		if ab.fixed = fixedSize(arena.scratch, key); ab.fixed < 0 {
+			ab.skip, ab.tail = skipSteps(arena.scratch, key)
 		}
 		ab.named = ab.tag == tagSubprogram || ab.tag == tagVariable || ab.tag == tagLabel
+		switch ab.tag {
+		case tagCompileUnit, tagPartialUnit, tagSkeletonUnit, tagSubprogram, tagVariable, tagLabel:
+			// Only the DIEs of these kinds are decoded; the others are
+			// stepped over by size, and most abbreviations are of them.
+			ab.attrs = arena.keep()
+		}
 		for uint64(len(t)) <= code {
 			t = append(t, nil)
 		}
@@ -537,13 +628,26 @@ func (d *reader) strOffset(index uint64, st *unitState) (uint64, error) {
 	if !st.haveBase {
 		return 0, fmt.Errorf("string index %d in a unit without DW_AT_str_offsets_base", index)
 	}
+	if d.strOffsetsRel != nil && st.strOffsetsRel == nil {
+		st.strOffsetsRel = d.unitStrOffsets(st)
+	}
 	size := uint64(st.offSize)
 	pos := st.strOffsetsBase + index*size
 	if index > uint64(len(d.strOffsets)) || pos < st.strOffsetsBase || pos+size > uint64(len(d.strOffsets)) {
 		return 0, fmt.Errorf("string index %d outside .debug_str_offsets%s (%d bytes)", index, d.suffix, len(d.strOffsets))
 	}
-	if size == 8 {
-		return d.f.ByteOrder.Uint64(d.strOffsets[pos:]), nil
+	return field(d.strOffsets, st.strOffsetsRel, d.f.ByteOrder, pos, int(size)), nil
+}
+
+// unitStrOffsets are the relocations of the unit's contribution to
+// .debug_str_offsets, which its DWARF 5 header (just before the base)
+// delimits; all of the section's when there is no such header.
+func (d *reader) unitStrOffsets(st *unitState) *elfsym.Relocs {
+	base, end := st.strOffsetsBase, uint64(len(d.strOffsets))
+	if st.version >= 5 && st.offSize == 4 && base >= 8 && base <= end {
+		if n := uint64(d.f.ByteOrder.Uint32(d.strOffsets[base-8:])); n >= 4 && n-4 <= end-base {
+			end = base + n - 4
+		}
 	}
-	return uint64(d.f.ByteOrder.Uint32(d.strOffsets[pos:])), nil
+	return d.strOffsetsRel.Within(min(base, end), end)
 }

@@ -141,6 +141,13 @@ type File struct {
 	r      io.ReaderAt
 	size   int64
 	closer io.Closer
+	// mapped is the whole file mapped read-only (Open of a regular file),
+	// or nil: the DWARF sections and relocation tables are decoded in place
+	// from it (view, SectionView). Copies (readAt) still use pread: pages
+	// touched through the mapping count in the resident set, and a census
+	// of a million symbols streams its table through one small buffer.
+	// Nothing that outlives Close points into it.
+	mapped []byte
 
 	// values caches st_value of every symbol of section valuesOf, for
 	// relocations.
@@ -174,6 +181,7 @@ func Open(path string) (*File, error) {
 		return nil, err
 	}
 	f.closer = fh
+	f.mapped = mapFile(fh, st.Size())
 	return f, nil
 }
 
@@ -189,6 +197,14 @@ func unwrapPathError(err error) error {
 func (f *File) Close() error {
 	if f.closer == nil {
 		return nil
+	}
+	if f.mapped != nil {
+		m := f.mapped
+		f.mapped = nil
+		if err := unmapFile(m); err != nil {
+			f.closer.Close()
+			return err
+		}
 	}
 	return f.closer.Close()
 }
@@ -218,6 +234,22 @@ func (f *File) readAt(buf []byte, off int64, what string) error {
 	}
 	return &Error{Path: f.Path, Offset: off, Msg: "reading " + what, Err: err}
 }
+
+// view is n bytes at off of the mapped file, not copied and valid until
+// Close, or nil when the file is not mapped. The caller has checked the
+// bounds (checkBounds or readAt's).
+func (f *File) view(off, n uint64) []byte {
+	if f.mapped == nil || off > uint64(len(f.mapped)) || n > uint64(len(f.mapped))-off {
+		return nil
+	}
+	return f.mapped[off : off+n : off+n]
+}
+
+// View is n bytes at off of the file, not copied, when the file is mapped
+// (Open of a regular file): read-only, and valid until Close. It is nil
+// when the file is not mapped or the bytes are not all inside it; the
+// caller then reads them through ReaderAt.
+func (f *File) View(off, n uint64) []byte { return f.view(off, n) }
 
 // Magic numbers of the formats New recognises only to name them in its error.
 var (

@@ -165,15 +165,21 @@ func (f *File) ApplyRelocations(target *Section, data []byte) error {
 
 func (f *File) applyTable(t relocTable, values []uint64, target *Section, data []byte) error {
 	count := t.sec.Size / t.ent
-	buf := make([]byte, min(count, relocChunk)*t.ent)
+	var buf []byte
+	if f.mapped == nil {
+		buf = make([]byte, min(count, relocChunk)*t.ent)
+	}
 	// ELF64 RELA little-endian (x86-64, arm64, riscv, ...): what every
 	// large input is; decoded without going through the ByteOrder interface.
 	fast := f.Class == Class64 && t.rela && f.ByteOrder == binary.LittleEndian
 	for at := uint64(0); at < count; {
 		n := min(count-at, relocChunk)
-		chunk := buf[:n*t.ent]
-		if err := f.readAt(chunk, int64(t.sec.Offset+at*t.ent), "relocation table "+t.sec.Name); err != nil {
-			return err
+		chunk := f.view(t.sec.Offset+at*t.ent, n*t.ent)
+		if chunk == nil {
+			chunk = buf[:n*t.ent]
+			if err := f.readAt(chunk, int64(t.sec.Offset+at*t.ent), "relocation table "+t.sec.Name); err != nil {
+				return err
+			}
 		}
 		if fast {
 			if i, err := f.applyRela64LE(chunk, values, data); err != nil {
@@ -303,13 +309,19 @@ func (f *File) symbolValues(symtab *Section) ([]uint64, error) {
 	}
 	count := symtab.Size / ent
 	values := make([]uint64, count)
-	buf := make([]byte, min(count, symbolsPerChunk)*ent)
+	var buf []byte
+	if f.mapped == nil {
+		buf = make([]byte, min(count, symbolsPerChunk)*ent)
+	}
 	bo := f.ByteOrder
 	for at := uint64(0); at < count; {
 		n := min(count-at, symbolsPerChunk)
-		chunk := buf[:n*ent]
-		if err := f.readAt(chunk, int64(symtab.Offset+at*ent), "symbol table"); err != nil {
-			return nil, err
+		chunk := f.view(symtab.Offset+at*ent, n*ent)
+		if chunk == nil {
+			chunk = buf[:n*ent]
+			if err := f.readAt(chunk, int64(symtab.Offset+at*ent), "symbol table"); err != nil {
+				return nil, err
+			}
 		}
 		for i := uint64(0); i < n; i++ {
 			b := chunk[i*ent:]

@@ -297,6 +297,9 @@ func (it *Symbols) fill() bool {
 		n = symbolsPerChunk
 	}
 	size := n * it.entsize
+	// Read chunk by chunk with pread even from a mapped file: decoding a
+	// million entries in place would add the whole table to the resident
+	// set.
 	if uint64(cap(it.chunk)) < size {
 		it.chunk = make([]byte, size)
 	}

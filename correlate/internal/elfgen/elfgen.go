@@ -36,6 +36,10 @@ type Spec struct {
 type Section struct {
 	Name string
 	Data []byte
+	// Rela, when not nil, is written as the SHT_RELA table .rela<Name>
+	// for this section, linked to .symtab: raw Elf64_Rela (or Elf32_Rela)
+	// entries.
+	Rela []byte
 }
 
 // Layout says where the parts of the written file are, for tests that
@@ -134,6 +138,13 @@ func Write(s Spec) ([]byte, Layout) {
 	}
 	for _, x := range s.Extra {
 		secs = append(secs, sect{name: x.Name, typ: 1, data: x.Data, align: 1})
+		if x.Rela != nil {
+			ent := uint64(12)
+			if s.Class64 {
+				ent = 24
+			}
+			secs = append(secs, sect{name: ".rela" + x.Name, typ: 4, data: x.Rela, link: uint32(max(symtabIndex, 0)), info: uint32(len(secs) - 1), entsize: ent, align: 8})
+		}
 	}
 	shstrIndex := len(secs)
 	secs = append(secs, sect{name: ".shstrtab", typ: 3, align: 1})
