@@ -200,3 +200,31 @@ func TestManPage(t *testing.T) {
 		}
 	}
 }
+
+// check --quiet: the verdict, its area lines and lint's findings; --color
+// colors the verdict, the area statuses and the severities.
+func TestCheckQuietAndColor(t *testing.T) {
+	inDir(t, t.TempDir())
+	saved := lldSearchDirs
+	defer func() { lldSearchDirs = saved }()
+	lldSearchDirs = []string{} // no linker: the demo's toolchain area is skipped, quickly
+	t.Setenv("PATH", t.TempDir())
+	code, out, errb := klp(t, "check", "--quiet", "--color", "always")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errb)
+	}
+	for _, want := range []string{"Suffix reduction: \033[1;31mnot ready\033[0m\n", "  makefile   \033[1;31mfail   \033[0m  ", "\033[1;31merror\033[0m: ", "[LTO001]"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("quiet colored output lacks %q:\n%q", want, out)
+		}
+	}
+	for _, unwanted := range []string{"== ", "DEMO", "files read:"} {
+		if strings.Contains(out, unwanted) {
+			t.Errorf("quiet output has %q:\n%s", unwanted, out)
+		}
+	}
+	_, out, _ = klp(t, "check", "--color", "never")
+	if strings.Contains(out, "\033[") || !strings.Contains(out, "== Next") || !strings.Contains(out, "  makefile   fail   ") {
+		t.Errorf("plain output:\n%s", out)
+	}
+}
