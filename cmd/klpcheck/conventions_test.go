@@ -186,7 +186,8 @@ func TestManPage(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, ".nh\n.TH klpcheck 1") {
 		t.Fatalf("exit %d: %q %s", code, out[:min(len(out), 80)], errb)
 	}
-	for _, s := range []string{".SH COMMANDS", "lint", "--severity", "--disable", "correlate", "Examples:"} {
+	// Each command's examples too, not only the flags.
+	for _, s := range []string{".SH COMMANDS", "lint", "--severity", "--disable", "correlate", "Examples:", "klpcheck lint --disable LTO005,LTO009", "klpcheck check --tree ~/linux", "klpcheck completion bash >"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("man page lacks %q", s)
 		}

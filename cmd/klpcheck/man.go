@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -24,7 +25,7 @@ func manCommand() *cli.Command {
 			if c.NArg() > 0 {
 				return usageError("man takes no arguments (got %q)", c.Args().First())
 			}
-			page, err := c.App.ToManWithSection(1)
+			page, err := manApp(c.App).ToManWithSection(1)
 			if err != nil {
 				return couldNotRun(fmt.Errorf("man: %v", err))
 			}
@@ -32,4 +33,23 @@ func manCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// manApp is app with each command's description (its examples, its exit
+// status) in the usage text, which is what the library's man page shows of
+// a command besides its flags.
+func manApp(app *cli.App) *cli.App {
+	out := *app
+	out.Commands = nil
+	for _, cmd := range app.Commands {
+		cp := *cmd
+		if cp.UsageText == "" {
+			cp.UsageText = strings.TrimSpace(fmt.Sprintf("%s %s [options] %s", app.Name, cp.Name, cp.ArgsUsage))
+		}
+		if cp.Description != "" {
+			cp.UsageText += "\n\n" + cp.Description
+		}
+		out.Commands = append(out.Commands, &cp)
+	}
+	return &out
 }
