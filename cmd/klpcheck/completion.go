@@ -167,13 +167,13 @@ func complete(app *cli.App, words []string) ([]string, string) {
 			break
 		}
 	}
+	var names []string
+	for _, c := range app.VisibleCommands() {
+		names = append(names, c.Name)
+	}
 	if cmd == nil {
 		if strings.HasPrefix(cur, "-") {
 			return matching(cur, []string{"--help", "--version"}), ""
-		}
-		var names []string
-		for _, c := range app.VisibleCommands() {
-			names = append(names, c.Name)
 		}
 		return matching(cur, names), ""
 	}
@@ -201,6 +201,8 @@ func complete(app *cli.App, words []string) ([]string, string) {
 	switch cmd.Name {
 	case "completion":
 		return matching(cur, completionShells), ""
+	case "help":
+		return matching(cur, names), ""
 	case "lint", "correlate":
 		return nil, completeFiles
 	}

@@ -52,6 +52,7 @@ func TestBashCompletion(t *testing.T) {
 		{words: []string{"lint", "--enable", "LTO001,LTO01"}, want: []string{"LTO001,LTO010"}, exact: true},
 		{words: []string{"lint", "--disable", "ig"}, want: []string{"IGNORE001"}, exact: true},
 		{words: []string{"completion", ""}, want: []string{"bash", "zsh", "fish"}, exact: true},
+		{words: []string{"help", "co"}, want: []string{"correlate", "completion"}, exact: true},
 		{words: []string{"probe", "--llvm", ""}, want: llvms},
 		{words: []string{"lint", "--llvm", "1"}, want: []string{"1"}, exact: true},
 		{words: []string{"lint", "Ma"}, want: []string{"Makefile"}, exact: true},
