@@ -14,8 +14,7 @@ import (
 // function as bash does: COMP_WORDS and COMP_CWORD set, COMPREPLY read.
 // The test binary plays klpcheck (TestMain).
 func TestBashCompletion(t *testing.T) {
-	bash, err := exec.LookPath("bash")
-	if err != nil {
+	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("bash is not installed")
 	}
 	self, err := os.Executable()
@@ -62,27 +61,11 @@ func TestBashCompletion(t *testing.T) {
 		{words: []string{"check", "--build", ""}, want: []string{"build"}, exact: true},
 		{words: []string{"probe", ""}, want: []string{}, exact: true},
 	}
-	var b strings.Builder
-	b.WriteString(script)
+	var lines [][]string
 	for _, tt := range tests {
-		quoted := []string{shellQuote(self)}
-		for _, w := range tt.words {
-			quoted = append(quoted, shellQuote(w))
-		}
-		fmt.Fprintf(&b, "COMP_WORDS=(%s); COMP_CWORD=%d; COMPREPLY=(); _klpcheck_complete; printf '%%s\\n' \"${COMPREPLY[@]}\"; echo '<end>'\n",
-			strings.Join(quoted, " "), len(tt.words))
+		lines = append(lines, tt.words)
 	}
-	cmd := exec.Command(bash, "--norc", "--noprofile", "-c", b.String())
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), asMain+"=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("bash: %v\n%s", err, out)
-	}
-	replies := strings.Split(strings.TrimSuffix(string(out), "<end>\n"), "<end>\n")
-	if len(replies) != len(tests) {
-		t.Fatalf("%d replies for %d cases:\n%s", len(replies), len(tests), out)
-	}
+	replies := bashComplete(t, self, dir, script, lines)
 	for i, tt := range tests {
 		got := strings.Fields(replies[i])
 		for _, w := range tt.want {
@@ -99,6 +82,35 @@ func TestBashCompletion(t *testing.T) {
 			}
 		}
 	}
+}
+
+// bashComplete runs the completion function once for each line (the words
+// after klpcheck, the last one being completed) in one bash, in dir, and
+// returns each COMPREPLY, one word a line.
+func bashComplete(t *testing.T, self, dir, script string, lines [][]string) []string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(script)
+	for _, words := range lines {
+		quoted := []string{shellQuote(self)}
+		for _, w := range words {
+			quoted = append(quoted, shellQuote(w))
+		}
+		fmt.Fprintf(&b, "COMP_WORDS=(%s); COMP_CWORD=%d; COMPREPLY=(); _klpcheck_complete; printf '%%s\\n' \"${COMPREPLY[@]}\"; echo '<end>'\n",
+			strings.Join(quoted, " "), len(words))
+	}
+	cmd := exec.Command("bash", "--norc", "--noprofile", "-c", b.String())
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), asMain+"=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("bash: %v\n%s", err, out)
+	}
+	replies := strings.Split(strings.TrimSuffix(string(out), "<end>\n"), "<end>\n")
+	if len(replies) != len(lines) {
+		t.Fatalf("%d replies for %d lines:\n%s", len(replies), len(lines), out)
+	}
+	return replies
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
