@@ -769,16 +769,7 @@ func (s *session) lint() *Result {
 	for _, r := range s.rules {
 		enabled[r.ID] = true
 	}
-	var sups []*suppression
-	for rel, doc := range s.tree.docs {
-		sups = append(sups, findSuppressions(s.tree.name(rel), doc.Text())...)
-	}
-	sort.Slice(sups, func(i, j int) bool {
-		if sups[i].file != sups[j].file {
-			return sups[i].file < sups[j].file
-		}
-		return sups[i].line < sups[j].line
-	})
+	sups := s.treeSuppressions()
 	var found []Finding
 	for _, d := range pass.Run(s.rules) {
 		found = append(found, s.finding(pass, d, nil))
@@ -822,6 +813,22 @@ func (s *session) lint() *Result {
 	sortFindings(res.Findings)
 	sort.SliceStable(res.Suppressed, func(i, j int) bool { return findingLess(res.Suppressed[i].Finding, res.Suppressed[j].Finding) })
 	return res
+}
+
+// treeSuppressions are the suppression comments of every file lint read,
+// in file and line order.
+func (s *session) treeSuppressions() []*suppression {
+	var sups []*suppression
+	for rel, doc := range s.tree.docs {
+		sups = append(sups, findSuppressions(s.tree.name(rel), doc.Text())...)
+	}
+	sort.Slice(sups, func(i, j int) bool {
+		if sups[i].file != sups[j].file {
+			return sups[i].file < sups[j].file
+		}
+		return sups[i].line < sups[j].line
+	})
+	return sups
 }
 
 // suppress splits findings into those kept and those a suppression
