@@ -187,6 +187,11 @@ func complete(app *cli.App, words []string) ([]string, string) {
 	}
 	if len(before) > 0 {
 		prev := before[len(before)-1]
+		// bash splits "--format=j" into "--format", "=", "j" (= is in
+		// COMP_WORDBREAKS).
+		if prev == "=" && len(before) > 1 {
+			prev = before[len(before)-2]
+		}
 		if f := flags[strings.TrimLeft(prev, "-")]; strings.HasPrefix(prev, "-") && f != nil && takesValue(f) {
 			return flagValues(cmd.Name, f, cur)
 		}

@@ -46,6 +46,7 @@ func TestBashCompletion(t *testing.T) {
 		{words: []string{"lint", "--format", ""}, want: []string{"text", "json", "sarif"}, exact: true},
 		{words: []string{"probe", "--format", ""}, want: []string{"text", "json"}, exact: true},
 		{words: []string{"lint", "--severity", "w"}, want: []string{"warning"}, exact: true},
+		{words: []string{"lint", "--severity", "=", "e"}, want: []string{"error"}, exact: true}, // bash's split of --severity=e
 		{words: []string{"check", "--color", ""}, want: []string{"auto", "always", "never"}, exact: true},
 		{words: []string{"lint", "--explain", "LTO00"}, want: []string{"LTO001", "LTO009"}, reject: []string{"LTO010", "PATCH001"}},
 		{words: []string{"lint", "--enable", "LTO001,LTO01"}, want: []string{"LTO001,LTO010"}, exact: true},
