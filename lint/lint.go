@@ -52,6 +52,12 @@ type Options struct {
 	Arch string
 	// LLVM is LLVM= on make's command line; empty: DefaultLLVM.
 	LLVM string
+	// Enable, when set, runs only these rules; Disable turns rules off
+	// (rules.Select: IDs are case-insensitive, an unknown one an error).
+	Enable, Disable []string
+	// MinSeverity drops the findings less severe than it after
+	// suppression; empty keeps all.
+	MinSeverity rules.Severity
 }
 
 // Result is what lint found. The JSON field names are a contract.
@@ -74,6 +80,9 @@ type Result struct {
 	// Patches says, for each --patch mail in order, where its hunks
 	// applied.
 	Patches []PatchReport `json:"patches"`
+	// Suppressed are the findings "# klpcheck: ignore=ID reason" comments
+	// suppressed; they are not in Findings and do not count.
+	Suppressed []Suppressed `json:"suppressed"`
 }
 
 // IncludeNote is an include directive whose file was not read.
@@ -127,6 +136,10 @@ type Finding struct {
 // Run lints according to opts. The error is an *InputError for input that
 // could not be read (exit status 2).
 func Run(opts Options) (*Result, error) {
+	selected, err := rules.Select(opts.Enable, opts.Disable)
+	if err != nil {
+		return nil, err
+	}
 	s, err := prepare(opts)
 	if err != nil {
 		return nil, err
@@ -134,6 +147,7 @@ func Run(opts Options) (*Result, error) {
 	if err := s.allStop(); err != nil {
 		return nil, err
 	}
+	s.rules, s.minSeverity = selected, opts.MinSeverity
 	return s.lint(), nil
 }
 
@@ -195,6 +209,9 @@ type session struct {
 	build     *buildConfig
 	track     map[makefile.Node]bool // the statements whose reach the rules need
 	reads     *eval.ReadSet          // the variables anything reads; nil: all
+	// rules are the rules to run; minSeverity drops less severe findings.
+	rules       []*rules.Rule
+	minSeverity rules.Severity
 }
 
 // fragment is the added lines of a hunk that did not apply.
@@ -202,6 +219,7 @@ type fragment struct {
 	failure  patch.Failure
 	makefile *makefile.File // nil unless the hunk is for a Makefile
 	kconfig  *kconfig.File  // nil unless the hunk is for a Kconfig file
+	text     string         // the added lines at their would-be line numbers
 }
 
 func prepare(opts Options) (*session, error) {
@@ -417,7 +435,7 @@ func (s *session) fail(fl patch.Failure) {
 			b.WriteByte('\n')
 		}
 	}
-	fr := &fragment{failure: fl}
+	fr := &fragment{failure: fl, text: b.String()}
 	path := fl.File.Path()
 	display := s.tree.name(path)
 	if path == pathMakefile || strings.HasSuffix(path, "/Makefile") || strings.HasPrefix(filepathBase(path), "Makefile") {
@@ -744,38 +762,108 @@ func (s *session) lint() *Result {
 		Reach:    s.track,
 	}
 	res.Evaluations = s.evaluations(pass)
-	all := rules.All()
-	for _, d := range pass.Run(all) {
-		res.Findings = append(res.Findings, s.finding(pass, d, nil))
+	if s.rules == nil {
+		s.rules = rules.All()
 	}
+	enabled := map[string]bool{}
+	for _, r := range s.rules {
+		enabled[r.ID] = true
+	}
+	sups := s.treeSuppressions()
+	var found []Finding
+	for _, d := range pass.Run(s.rules) {
+		found = append(found, s.finding(pass, d, nil))
+	}
+	found, res.Suppressed = suppress(dedupe(found), sups)
 	for _, fr := range s.fragments {
 		if fr.makefile == nil {
 			continue
 		}
 		fp := &rules.Pass{Makefile: fr.makefile, Fragment: true}
-		for _, d := range fp.Run(all) {
-			res.Findings = append(res.Findings, s.finding(fp, d, fr))
+		var ff []Finding
+		for _, d := range fp.Run(s.rules) {
+			ff = append(ff, s.finding(fp, d, fr))
+		}
+		fsups := findSuppressions(fr.makefile.Name, fr.text)
+		kept, quiet := suppress(dedupe(ff), fsups)
+		found, res.Suppressed = append(found, kept...), append(res.Suppressed, quiet...)
+		sups = append(sups, fsups...)
+	}
+	if enabled[rules.PATCH001.ID] {
+		found = append(found, s.patchFind...)
+	}
+	if enabled[rules.IGNORE001.ID] {
+		for _, sp := range sups {
+			found = append(found, sp.unused(enabled)...)
+		}
+	}
+	for _, f := range dedupe(found) {
+		if rules.Severity(f.Severity).AtLeast(s.minSeverity) {
+			res.Findings = append(res.Findings, f)
 		}
 	}
 	for i := range res.Findings {
-		res.Findings[i].Path = s.userPath(res.Findings[i].File)
+		if res.Findings[i].Path == "" {
+			res.Findings[i].Path = s.userPath(res.Findings[i].File)
+		}
 	}
-	res.Findings = append(res.Findings, s.patchFind...)
-	res.Findings = dedupe(res.Findings)
-	sort.SliceStable(res.Findings, func(i, j int) bool {
-		a, b := res.Findings[i], res.Findings[j]
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		if a.Column != b.Column {
-			return a.Column < b.Column
-		}
-		return a.Rule < b.Rule
-	})
+	for i := range res.Suppressed {
+		res.Suppressed[i].Path = s.userPath(res.Suppressed[i].File)
+	}
+	sortFindings(res.Findings)
+	sort.SliceStable(res.Suppressed, func(i, j int) bool { return findingLess(res.Suppressed[i].Finding, res.Suppressed[j].Finding) })
 	return res
+}
+
+// treeSuppressions are the suppression comments of every file lint read,
+// in file and line order.
+func (s *session) treeSuppressions() []*suppression {
+	var sups []*suppression
+	for rel, doc := range s.tree.docs {
+		sups = append(sups, findSuppressions(s.tree.name(rel), doc.Text())...)
+	}
+	sort.Slice(sups, func(i, j int) bool {
+		if sups[i].file != sups[j].file {
+			return sups[i].file < sups[j].file
+		}
+		return sups[i].line < sups[j].line
+	})
+	return sups
+}
+
+// suppress splits findings into those kept and those a suppression
+// comment covers.
+func suppress(found []Finding, sups []*suppression) (kept []Finding, quiet []Suppressed) {
+	quiet = []Suppressed{}
+next:
+	for _, f := range found {
+		for _, sp := range sups {
+			if sp.suppresses(f) {
+				quiet = append(quiet, Suppressed{Finding: f, SuppressionLine: sp.line, Reason: sp.reason})
+				continue next
+			}
+		}
+		kept = append(kept, f)
+	}
+	return kept, quiet
+}
+
+// sortFindings orders findings by file, line, column and rule.
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool { return findingLess(fs[i], fs[j]) })
+}
+
+func findingLess(a, b Finding) bool {
+	if a.File != b.File {
+		return a.File < b.File
+	}
+	if a.Line != b.Line {
+		return a.Line < b.Line
+	}
+	if a.Column != b.Column {
+		return a.Column < b.Column
+	}
+	return a.Rule < b.Rule
 }
 
 func (s *session) finding(p *rules.Pass, d rules.Diagnostic, fr *fragment) Finding {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"klpcheck/internal/report"
+	"klpcheck/internal/style"
 	"klpcheck/lint/rules"
 )
 
@@ -36,13 +37,27 @@ func (r *Result) ExitCode(werror bool) int {
 	return report.ExitClean
 }
 
+// TextOptions shape the text report.
+type TextOptions struct {
+	// Style colors severities and the summary line.
+	Style style.Style
+	// Quiet leaves out what was applied and read: the findings and the
+	// summary line only.
+	Quiet bool
+}
+
 // WriteText writes gcc-style lines, each followed by the configurations
 // and the patch it holds for, and a summary line.
-func (r *Result) WriteText(w io.Writer) error {
+func (r *Result) WriteText(w io.Writer) error { return r.WriteTextOptions(w, TextOptions{}) }
+
+// WriteTextOptions is WriteText shaped by o.
+func (r *Result) WriteTextOptions(w io.Writer, o TextOptions) error {
 	var b strings.Builder
-	r.writePatches(&b)
+	if !o.Quiet {
+		r.writePatches(&b)
+	}
 	for _, f := range r.Findings {
-		fmt.Fprintf(&b, "%s:%d:%d: %s: %s [%s]\n", f.shownPath(), f.Line, f.Column, f.Severity, f.Message, f.Rule)
+		fmt.Fprintf(&b, "%s:%d:%d: %s: %s [%s]\n", f.shownPath(), f.Line, f.Column, o.Style.Severity(f.Severity), f.Message, f.Rule)
 		if len(f.Configs) > 0 {
 			fmt.Fprintf(&b, "    configurations: %s\n", compressConfigs(f.Configs, r.Configurations))
 		}
@@ -54,19 +69,40 @@ func (r *Result) WriteText(w io.Writer) error {
 			b.WriteString("\n")
 		}
 	}
-	if r.Invocation != nil {
+	if r.Invocation != nil && !o.Quiet {
 		fmt.Fprintf(&b, "evaluated %s\n", r.Invocation)
 		fmt.Fprintf(&b, "files read: %s\n", strings.Join(r.FilesEvaluated, ", "))
 	}
-	e, wn, n := r.Counts()
-	if e+wn+n == 0 {
-		fmt.Fprintf(&b, "klpcheck lint: no findings in %d configurations\n", r.ConfigsEvaluated)
-	} else {
-		fmt.Fprintf(&b, "klpcheck lint: %s, %s, %s in %d configurations\n",
-			plural(e, "error"), plural(wn, "warning"), plural(n, "note"), r.ConfigsEvaluated)
-	}
+	b.WriteString(o.Style.Verdict(r.summary(), r.clean(), r.hasErrors()))
+	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// summary is the last line of the text report.
+func (r *Result) summary() string {
+	e, wn, n := r.Counts()
+	var s string
+	if e+wn+n == 0 {
+		s = fmt.Sprintf("klpcheck lint: no findings in %d configurations", r.ConfigsEvaluated)
+	} else {
+		s = fmt.Sprintf("klpcheck lint: %s, %s, %s in %d configurations",
+			plural(e, "error"), plural(wn, "warning"), plural(n, "note"), r.ConfigsEvaluated)
+	}
+	if len(r.Suppressed) > 0 {
+		s += fmt.Sprintf(" (%d suppressed by klpcheck: ignore= comments)", len(r.Suppressed))
+	}
+	return s
+}
+
+func (r *Result) clean() bool {
+	e, w, _ := r.Counts()
+	return e+w == 0
+}
+
+func (r *Result) hasErrors() bool {
+	e, _, _ := r.Counts()
+	return e > 0
 }
 
 // writePatches says where each hunk of each --patch applied, the way

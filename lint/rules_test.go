@@ -75,6 +75,12 @@ func TestRegistry(t *testing.T) {
 		}
 		switch r.Severity {
 		case rules.Error, rules.Warning:
+		case rules.Note:
+			// Only a note about klpcheck's own comments: a rule of the
+			// Makefile that is only ever a note would be noise.
+			if r != rules.IGNORE001 {
+				t.Errorf("%s: severity note", r.ID)
+			}
 		default:
 			t.Errorf("%s: severity %q", r.ID, r.Severity)
 		}

@@ -68,6 +68,8 @@ func checkCommand() *cli.Command {
 			&cli.StringFlag{Name: "cc", Usage: "the clang `CC` for the link test (default: the one matching each linker: ld.lld-22 -> clang-22)"},
 			&cli.BoolFlag{Name: "demo", Usage: "run the embedded demo even inside a kernel tree"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json or sarif"},
+			quietFlag(),
+			colorFlag(),
 		},
 		Action: runCheck,
 	}
@@ -137,6 +139,10 @@ func runCheck(c *cli.Context) error {
 	}
 	if c.Duration("timeout") <= 0 {
 		return usageError("check: --timeout must be positive, e.g. 10s")
+	}
+	textOpts, err := textOptions(c)
+	if err != nil {
+		return usageError("check: %v", err)
 	}
 	in, err := checkFindInputs(c)
 	if err != nil {
@@ -225,7 +231,7 @@ func runCheck(c *cli.Context) error {
 	case report.SARIF:
 		err = report.WriteJSON(c.App.Writer, checkSARIF(rep))
 	default:
-		err = writeCheckText(c.App.Writer, rep)
+		err = writeCheckText(c.App.Writer, rep, textOpts)
 	}
 	if err != nil {
 		return couldNotRun(err)
@@ -659,16 +665,26 @@ func decide(rep *checkReport, linkerChoice string) {
 	}
 }
 
-func writeCheckText(w io.Writer, rep *checkReport) error {
+// writeCheckText writes the verdict, its summary lines and the sections;
+// with o.Quiet, the verdict, its summary lines and lint's findings only.
+func writeCheckText(w io.Writer, rep *checkReport, o lint.TextOptions) error {
 	var b strings.Builder
+	if o.Quiet {
+		writeCheckVerdict(&b, rep, o)
+		if rep.Lint != nil && len(rep.Lint.Findings) > 0 {
+			b.WriteString("\n")
+			if err := rep.Lint.WriteTextOptions(&b, o); err != nil {
+				return err
+			}
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
 	if rep.Demo {
 		b.WriteString("klpcheck check: DEMO (no kernel tree here): an embedded kernel-shaped tree with one planted\n" +
 			"Makefile fault and a tiny ThinLTO vmlinux.o with one asm/C conflict, against the linkers on this machine.\n\n")
 	}
-	fmt.Fprintf(&b, "Suffix reduction: %s\n", rep.Verdict)
-	for _, s := range rep.Summary {
-		fmt.Fprintf(&b, "  %-9s  %-7s  %s\n", s.Area, s.Status, s.Text)
-	}
+	writeCheckVerdict(&b, rep, o)
 	if rep.Config != nil {
 		fmt.Fprintf(&b, "  (%s: LTO mode %s, CONFIG_LLD_VERSION=%d, CONFIG_CLANG_VERSION=%d)\n", rep.Config.File, modeLabel(rep.Config.LTOMode), rep.Config.LLDVersion, rep.Config.ClangVersion)
 	}
@@ -681,7 +697,7 @@ func writeCheckText(w io.Writer, rep *checkReport) error {
 	}
 	if rep.Lint != nil {
 		section("Makefile (klpcheck lint " + rep.Tree + ")")
-		if err := rep.Lint.WriteText(&b); err != nil {
+		if err := rep.Lint.WriteTextOptions(&b, lint.TextOptions{Style: o.Style}); err != nil {
 			return err
 		}
 	}
@@ -709,6 +725,21 @@ func writeCheckText(w io.Writer, rep *checkReport) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeCheckVerdict writes the verdict line and one line per area.
+func writeCheckVerdict(b *strings.Builder, rep *checkReport, o lint.TextOptions) {
+	fmt.Fprintf(b, "Suffix reduction: %s\n", o.Style.Verdict(rep.Verdict, rep.Verdict == verdictReady, rep.Verdict == verdictNotReady))
+	for _, s := range rep.Summary {
+		status := fmt.Sprintf("%-7s", s.Status)
+		switch s.Status {
+		case areaOK:
+			status = o.Style.Verdict(status, true, false)
+		case areaFail:
+			status = o.Style.Verdict(status, false, true)
+		}
+		fmt.Fprintf(b, "  %-9s  %s  %s\n", s.Area, status, s.Text)
+	}
 }
 
 // checkSARIF merges lint findings and correlate results into one run.

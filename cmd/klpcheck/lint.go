@@ -32,6 +32,15 @@ Examples:
    git format-patch -1 --stdout | klpcheck lint --patch - ~/linux
    klpcheck lint --format sarif Makefile > lint.sarif
    klpcheck lint --explain LTO003
+   klpcheck lint --disable LTO005,LTO009 --severity warning ~/linux
+   klpcheck lint --enable LTO001 --quiet --color never Makefile
+   klpcheck lint --list-rules --format json | jq -r '.[].id'
+
+Suppression: a comment "# klpcheck: ignore=ID[,ID] reason" in a file lint
+reads suppresses those rules' findings on its own line or, alone on its
+line, on the next statement. Suppressed findings do not count; the summary
+and the JSON "suppressed" list show them, and a suppression that matches
+nothing is an IGNORE001 note. Nothing in the Makefile is ever run.
 
 Exit status: 0 no errors (warnings allowed unless --werror), 1 findings,
 2 the input could not be read.`
@@ -51,36 +60,75 @@ func lintCommand() *cli.Command {
 			&cli.StringFlag{Name: "build", Usage: "configured build directory `DIR` (make O=DIR): evaluate the final sub-make there and its include/config/auto.conf besides the matrix"},
 			&cli.StringFlag{Name: "arch", Usage: "ARCH on make's command line (default: the host's, as scripts/subarch.include derives it)"},
 			&cli.StringFlag{Name: "llvm", Value: "1", Usage: "LLVM= on make's command line (1, -22, /opt/llvm/bin/)"},
+			&cli.StringSliceFlag{Name: "enable", Usage: "run only the rules `ID[,ID]` (repeatable; default: all)"},
+			&cli.StringSliceFlag{Name: "disable", Usage: "do not run the rules `ID[,ID]` (repeatable)"},
+			&cli.StringFlag{Name: "severity", Value: "note", Usage: "report findings of `LEVEL` and above: error, warning or note"},
+			quietFlag(),
+			colorFlag(),
 		},
 		Action: runLint,
 	}
 }
 
 func runLint(c *cli.Context) error {
-	out := c.App.Writer
+	format, err := report.ParseFormat(c.String("format"), report.Text, report.JSON, report.SARIF)
+	if err != nil {
+		return usageError("lint: %v", err)
+	}
 	if id := c.String("explain"); id != "" {
 		r, ok := rules.Lookup(id)
 		if !ok {
 			return usageError("lint: unknown rule %q; the rules are %s", id, strings.Join(rules.IDs(), ", "))
 		}
-		fmt.Fprint(out, r.Explain())
+		fmt.Fprint(c.App.Writer, r.Explain())
 		return nil
 	}
 	if c.Bool("list-rules") {
-		for _, r := range rules.All() {
-			fmt.Fprintf(out, "%-8s  %-7s  %s\n", r.ID, r.Severity, r.Summary)
-		}
-		return nil
+		return listRules(c, format)
 	}
-	format, err := report.ParseFormat(c.String("format"), report.Text, report.JSON, report.SARIF)
+	opts, err := lintOptions(c)
+	if err != nil {
+		return err
+	}
+	textOpts, err := textOptions(c)
 	if err != nil {
 		return usageError("lint: %v", err)
 	}
+	res, err := lint.Run(opts)
+	if err != nil {
+		return couldNotRun(fmt.Errorf("lint: %w", err))
+	}
+	out := c.App.Writer
+	switch format {
+	case report.JSON:
+		err = res.WriteJSON(out)
+	case report.SARIF:
+		err = res.WriteSARIF(out, versionString())
+	default:
+		err = res.WriteTextOptions(out, textOpts)
+	}
+	if err != nil {
+		return couldNotRun(err)
+	}
+	return withStatus(res.ExitCode(c.Bool("werror")))
+}
+
+// lintOptions reads lint's flags and arguments; the errors are usage errors.
+func lintOptions(c *cli.Context) (lint.Options, error) {
 	if c.NArg() > 1 {
-		return usageError("lint: one PATH at most, got %d (see klpcheck lint --help)", c.NArg())
+		return lint.Options{}, usageError("lint: one PATH at most, got %d (see klpcheck lint --help)", c.NArg())
 	}
 	opts := lint.Options{Path: c.Args().First(), Patches: c.StringSlice("patch"), Stdin: c.App.Reader,
-		Build: c.String("build"), Arch: c.String("arch"), LLVM: c.String("llvm")}
+		Build: c.String("build"), Arch: c.String("arch"), LLVM: c.String("llvm"),
+		Enable: c.StringSlice("enable"), Disable: c.StringSlice("disable")}
+	if _, err := rules.Select(opts.Enable, opts.Disable); err != nil {
+		return opts, usageError("lint: %v", err)
+	}
+	sev, err := rules.ParseSeverity(c.String("severity"))
+	if err != nil {
+		return opts, usageError("lint: --severity: %v", err)
+	}
+	opts.MinSeverity = sev
 	stdinUsers := 0
 	if opts.Path == "-" {
 		stdinUsers++
@@ -91,22 +139,37 @@ func runLint(c *cli.Context) error {
 		}
 	}
 	if stdinUsers > 1 {
-		return usageError("lint: only one of PATH and --patch can be - (standard input)")
+		return opts, usageError("lint: only one of PATH and --patch can be - (standard input)")
 	}
-	res, err := lint.Run(opts)
-	if err != nil {
-		return couldNotRun(fmt.Errorf("lint: %w", err))
+	return opts, nil
+}
+
+// ruleListing is one rule of "klpcheck lint --list-rules --format json".
+type ruleListing struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Severity string `json:"severity"`
+	Summary  string `json:"summary"`
+}
+
+// listRules prints the rules as a table, or as a JSON list.
+func listRules(c *cli.Context, format report.Format) error {
+	out := c.App.Writer
+	if format == report.Text {
+		for _, r := range rules.All() {
+			fmt.Fprintf(out, "%-9s  %-7s  %s\n", r.ID, r.Severity, r.Summary)
+		}
+		return nil
 	}
-	switch format {
-	case report.JSON:
-		err = res.WriteJSON(out)
-	case report.SARIF:
-		err = res.WriteSARIF(out, versionString())
-	default:
-		err = res.WriteText(out)
+	if format != report.JSON {
+		return usageError("lint: --list-rules prints text or json, not %s", format)
 	}
-	if err != nil {
+	list := []ruleListing{}
+	for _, r := range rules.All() {
+		list = append(list, ruleListing{ID: r.ID, Name: r.Name, Severity: string(r.Severity), Summary: r.Summary})
+	}
+	if err := report.WriteJSON(out, list); err != nil {
 		return couldNotRun(err)
 	}
-	return withStatus(res.ExitCode(c.Bool("werror")))
+	return nil
 }

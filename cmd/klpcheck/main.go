@@ -95,6 +95,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 // runContext is run under a context that a signal cancels.
 func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
+	if len(args) > 1 && args[1] == completeCommand {
+		return runComplete(app, args[2:], stdout)
+	}
 	err := app.RunContext(ctx, interspersed(app, args))
 	if err == nil {
 		return report.ExitClean
@@ -127,6 +130,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			correlateCommand(),
 			versionCommand(),
 			completionCommand(),
+			manCommand(),
 		},
 		// Errors are turned into exit statuses by run, never by the library
 		// calling os.Exit behind our back.

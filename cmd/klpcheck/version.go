@@ -48,6 +48,12 @@ func versionCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "version",
 		Usage: "print the klpcheck version and Go build information",
+		Description: `Prints the version, the Go toolchain and the module versions klpcheck was
+built with: what a bug report needs.
+
+Examples:
+   klpcheck version
+   klpcheck --version`,
 		Action: func(c *cli.Context) error {
 			fmt.Fprintln(c.App.Writer, versionLong())
 			return nil

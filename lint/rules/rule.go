@@ -36,9 +36,10 @@ type Rule struct {
 	Run func(*Pass)
 }
 
-// All returns the rules in ID order.
+// All returns the rules: in ID order, then IGNORE001, appended last so that
+// the SARIF rule indexes of the older rules stay as they were.
 func All() []*Rule {
-	return []*Rule{LTO001, LTO002, LTO003, LTO004, LTO005, LTO006, LTO007, LTO008, LTO009, LTO010, MAKE001, PATCH001}
+	return []*Rule{LTO001, LTO002, LTO003, LTO004, LTO005, LTO006, LTO007, LTO008, LTO009, LTO010, MAKE001, PATCH001, IGNORE001}
 }
 
 // Lookup finds a rule by ID, case-insensitively.
@@ -83,4 +84,56 @@ func indent(s string) string {
 		b.WriteString("    " + l + "\n")
 	}
 	return b.String()
+}
+
+// Select returns the rules to run: those of enable (all when it is empty)
+// minus those of disable, in All's order. IDs are case-insensitive; one
+// that names no rule is an error that lists the rules.
+func Select(enable, disable []string) ([]*Rule, error) {
+	on := map[string]bool{}
+	for _, id := range enable {
+		r, ok := Lookup(id)
+		if !ok {
+			return nil, fmt.Errorf("unknown rule %q in --enable; the rules are %s", id, strings.Join(IDs(), ", "))
+		}
+		on[r.ID] = true
+	}
+	off := map[string]bool{}
+	for _, id := range disable {
+		r, ok := Lookup(id)
+		if !ok {
+			return nil, fmt.Errorf("unknown rule %q in --disable; the rules are %s", id, strings.Join(IDs(), ", "))
+		}
+		off[r.ID] = true
+	}
+	var out []*Rule
+	for _, r := range All() {
+		if (len(on) == 0 || on[r.ID]) && !off[r.ID] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// ParseSeverity reads a severity threshold: error, warning or note.
+func ParseSeverity(s string) (Severity, error) {
+	switch sev := Severity(strings.ToLower(s)); sev {
+	case Error, Warning, Note:
+		return sev, nil
+	}
+	return "", fmt.Errorf("unknown severity %q: use error, warning or note", s)
+}
+
+// AtLeast reports whether s is as severe as min or more; an empty min
+// admits everything.
+func (s Severity) AtLeast(min Severity) bool { return s.rank() >= min.rank() }
+
+func (s Severity) rank() int {
+	switch s {
+	case Error:
+		return 2
+	case Warning:
+		return 1
+	}
+	return 0
 }
