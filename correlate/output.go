@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -220,23 +222,51 @@ const (
 // SARIFRules describes the rules SARIFResults refers to, in the order of
 // their indices (RuleIndex is relative to the start of this list).
 func SARIFRules() []report.SARIFRule {
-	rule := func(id, name, short, full, level string) report.SARIFRule {
-		return report.SARIFRule{ID: id, Name: name, ShortDescription: report.SARIFMessage{Text: short},
-			FullDescription:      &report.SARIFMessage{Text: full},
-			DefaultConfiguration: &report.SARIFConfiguration{Level: level}}
+	var out []report.SARIFRule
+	for _, d := range RuleDocs() {
+		out = append(out, d.SARIFRule())
 	}
-	return []report.SARIFRule{
-		rule(RuleHardConflict, "HardConflict", "An assembly global and a promoted C static share a name",
-			"The C static is already promoted (name.llvm.<hash>); with lld's suffix reduction it keeps its plain name and the link fails with a duplicate symbol. Rename one of them.", "error"),
-		rule(RuleLatentConflict, "LatentConflict", "An assembly global and an unpromoted C static share a name",
-			"The link works today; once ThinLTO imports a user of the static into another file, the static is promoted and the link fails as for a hard conflict.", "warning"),
-		rule(RulePossibleConflict, "PossibleConflict", "A global and a C static share a name; provenance unknown",
-			"Without a build directory or debug info it is unknown whether the global comes from assembly.", "note"),
-		rule(RuleSuffixBudget, "SuffixBudget", "More .llvm.<hash> symbols than --max-suffixed allows",
-			"With suffix reduction a kernel keeps only the promoted statics whose names collide (about 2); more means the flags are not in effect.", "error"),
-		rule(RuleAmbiguousTwin, "AmbiguousTwin", "A symbol has more than one candidate twin in the other build",
-			"klp-diff refuses to guess; the live patch cannot be built until the names are unique.", "error"),
+	return out
+}
+
+// SARIFRoots are the directories correlate's locations are relative to:
+// with --build, the build directory and its source tree (the "source" link
+// of an O= build); without, none is known and source files named by DWARF
+// stay relative to %SRCROOT%, which the consumer (GitHub code scanning:
+// the checkout) supplies.
+func (res *Result) SARIFRoots() report.Roots {
+	if res.Provenance.BuildDir == "" {
+		return report.Roots{}
 	}
+	src := res.Provenance.BuildDir
+	if real, err := filepath.EvalSymlinks(filepath.Join(src, "source")); err == nil {
+		if st, err := os.Stat(real); err == nil && st.IsDir() {
+			src = real
+		}
+	}
+	return report.Roots{Source: src, Build: res.Provenance.BuildDir}
+}
+
+// sourceFile is the location of a definition's source file when it names
+// one (a .c, .S or .s file relative to the source tree, as DWARF and the
+// build scan give it), else nil: an object file or an archive member is
+// not a place to show a finding.
+func sourceFile(roots report.Roots, name string) *report.SARIFArtifactLocation {
+	name, _, _ = strings.Cut(name, ", ")
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".c", ".s", ".h", ".sx":
+	default:
+		return nil
+	}
+	if strings.Contains(name, "(") {
+		return nil
+	}
+	if filepath.IsAbs(name) {
+		loc := roots.Artifact(name)
+		return &loc
+	}
+	loc := report.InTree(name)
+	return &loc
 }
 
 // SARIFResults turns the findings into SARIF results. ruleBase is the index
@@ -246,48 +276,101 @@ func (res *Result) SARIFResults(ruleBase int) []report.SARIFResult {
 	for i, r := range SARIFRules() {
 		index[r.ID] = ruleBase + i
 	}
-	loc := func(uri string) []report.SARIFLocation {
-		return []report.SARIFLocation{{PhysicalLocation: report.SARIFPhysicalLocation{ArtifactLocation: report.SARIFArtifactLocation{URI: uri}}}}
-	}
+	roots := res.SARIFRoots()
+	binary := report.SARIFLocation{PhysicalLocation: report.SARIFPhysicalLocation{ArtifactLocation: roots.Artifact(res.File)},
+		Message: &report.SARIFMessage{Text: "the binary read"}}
+	atBinary := []report.SARIFLocation{binary}
 	out := []report.SARIFResult{}
 	for _, cf := range res.Conflicts {
-		id, level := RulePossibleConflict, "note"
-		switch cf.Class {
-		case ClassHard:
-			id, level = RuleHardConflict, "error"
-		case ClassLatent:
-			id, level = RuleLatentConflict, "warning"
-		}
-		uri := res.File
-		if cf.Asm.File != "" && cf.Asm.From == FromBuild {
-			uri = strings.Split(cf.Asm.File, ", ")[0]
-		}
-		out = append(out, report.SARIFResult{
-			RuleID: id, RuleIndex: index[id], Level: level,
-			Message:    report.SARIFMessage{Text: fmt.Sprintf("%s conflict: %s: %s", cf.Class, cf.Name, cf.Suggestion)},
-			Locations:  loc(uri),
-			Properties: map[string]any{"name": cf.Name, "class": cf.Class, "asm": cf.Asm, "c": cf.C},
-		})
+		out = append(out, res.conflictResult(cf, index, roots, binary))
 	}
 	if b := res.Budget; b != nil && b.Exceeded {
 		out = append(out, report.SARIFResult{
 			RuleID: RuleSuffixBudget, RuleIndex: index[RuleSuffixBudget], Level: "error",
-			Message:    report.SARIFMessage{Text: fmt.Sprintf("%d .llvm.<hash> functions and data objects, more than the budget of %d", b.Count, b.Max)},
-			Locations:  loc(res.File),
-			Properties: map[string]any{"count": b.Count, "max": b.Max},
+			Message:             report.SARIFMessage{Text: fmt.Sprintf("%d .llvm.<hash> functions and data objects, more than the budget of %d", b.Count, b.Max)},
+			Locations:           atBinary,
+			PartialFingerprints: report.Fingerprints(RuleSuffixBudget, filepath.Base(res.File)),
+			Properties:          map[string]any{"count": b.Count, "max": b.Max},
 		})
 	}
 	if t := res.Twins; t != nil {
 		for _, a := range t.Ambiguous {
+			locs := atBinary
+			if src := sourceFile(roots, a.File); src != nil {
+				locs = []report.SARIFLocation{{PhysicalLocation: report.SARIFPhysicalLocation{ArtifactLocation: *src}}}
+			}
 			out = append(out, report.SARIFResult{
 				RuleID: RuleAmbiguousTwin, RuleIndex: index[RuleAmbiguousTwin], Level: "error",
-				Message:    report.SARIFMessage{Text: fmt.Sprintf("%s symbol %s has %d candidate twins: %s", a.Side, a.Symbol, len(a.Candidates), strings.Join(a.Candidates, ", "))},
-				Locations:  loc(res.File),
-				Properties: map[string]any{"symbol": a.Symbol, "side": a.Side, "rule": a.Rule, "candidates": a.Candidates},
+				Message:             report.SARIFMessage{Text: fmt.Sprintf("%s symbol %s has %d candidate twins: %s", a.Side, a.Symbol, len(a.Candidates), strings.Join(a.Candidates, ", "))},
+				Locations:           locs,
+				RelatedLocations:    relatedBinary(locs, binary),
+				PartialFingerprints: report.Fingerprints(RuleAmbiguousTwin, a.Side, a.Symbol),
+				Properties:          map[string]any{"symbol": a.Symbol, "side": a.Side, "rule": a.Rule, "candidates": a.Candidates},
 			})
 		}
 	}
+	report.NumberFingerprints(out)
 	return out
+}
+
+// relatedBinary is the binary as a related location of a result located at
+// source; nil when the result is located at the binary itself.
+func relatedBinary(locs []report.SARIFLocation, binary report.SARIFLocation) []report.SARIFLocation {
+	if len(locs) > 0 && locs[0].PhysicalLocation.ArtifactLocation == binary.PhysicalLocation.ArtifactLocation {
+		return nil
+	}
+	id := 1
+	binary.ID = &id
+	return []report.SARIFLocation{binary}
+}
+
+// conflictResult locates a conflict at the assembly global's source file
+// when the build or DWARF names it (else at the C static's, else at the
+// binary), with the other definition and the binary as related locations.
+func (res *Result) conflictResult(cf Conflict, index map[string]int, roots report.Roots, binary report.SARIFLocation) report.SARIFResult {
+	id, level := RulePossibleConflict, "note"
+	switch cf.Class {
+	case ClassHard:
+		id, level = RuleHardConflict, "error"
+	case ClassLatent:
+		id, level = RuleLatentConflict, "warning"
+	}
+	asm, c := sourceFile(roots, cf.Asm.File), sourceFile(roots, cf.C.File)
+	var locs, related []report.SARIFLocation
+	nextID := 1
+	relate := func(a *report.SARIFArtifactLocation, what string) {
+		loc := report.SARIFLocation{PhysicalLocation: report.SARIFPhysicalLocation{ArtifactLocation: *a}, Message: &report.SARIFMessage{Text: what}}
+		if len(locs) == 0 {
+			locs = append(locs, loc)
+			return
+		}
+		n := nextID
+		nextID++
+		loc.ID = &n
+		related = append(related, loc)
+	}
+	if asm != nil {
+		relate(asm, "the global "+cf.Asm.Symbol)
+	}
+	if c != nil {
+		relate(c, "the C static "+cf.C.Symbol)
+	}
+	if len(locs) == 0 {
+		locs = []report.SARIFLocation{binary}
+	} else {
+		n := nextID
+		b := binary
+		b.ID = &n
+		related = append(related, b)
+	}
+	return report.SARIFResult{
+		RuleID: id, RuleIndex: index[id], Level: level,
+		Message:             report.SARIFMessage{Text: fmt.Sprintf("%s conflict: %s: %s", cf.Class, cf.Name, cf.Suggestion)},
+		Locations:           locs,
+		RelatedLocations:    related,
+		PartialFingerprints: report.Fingerprints(id, cf.Name, cf.Asm.File, cf.C.File),
+		Properties:          map[string]any{"name": cf.Name, "class": cf.Class, "asm": cf.Asm, "c": cf.C},
+	}
 }
 
 // WriteSARIF writes a SARIF 2.1.0 log with correlate's findings.
@@ -296,8 +379,10 @@ func WriteSARIF(w io.Writer, res *Result, version string) error {
 		Schema:  report.SARIFSchema,
 		Version: report.SARIFVersion,
 		Runs: []report.SARIFRun{{
-			Tool:    report.SARIFTool{Driver: report.SARIFDriver{Name: "klpcheck", Version: version, Rules: SARIFRules()}},
-			Results: res.SARIFResults(0),
+			Tool:               report.SARIFTool{Driver: report.SARIFDriver{Name: "klpcheck", Version: version, Rules: SARIFRules()}},
+			Invocations:        report.Invocation(true, ""),
+			OriginalURIBaseIDs: res.SARIFRoots().BaseIDs(),
+			Results:            res.SARIFResults(0),
 		}},
 	}
 	return report.WriteJSON(w, log)
