@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -59,11 +58,11 @@ func lintCommand() *cli.Command {
 func runLint(c *cli.Context) error {
 	out := c.App.Writer
 	if id := c.String("explain"); id != "" {
-		r, ok := rules.Lookup(id)
+		d, ok := lookupRuleDoc(id)
 		if !ok {
-			return usageError("lint: unknown rule %q; the rules are %s", id, strings.Join(rules.IDs(), ", "))
+			return usageError("lint: unknown rule %q; the rules are %s", id, ruleIDs())
 		}
-		fmt.Fprint(out, r.Explain())
+		fmt.Fprint(out, d.Explain())
 		return nil
 	}
 	if c.Bool("list-rules") {
