@@ -262,10 +262,35 @@ func sourceFile(roots report.Roots, name string) *report.SARIFArtifactLocation {
 		return nil
 	}
 	if filepath.IsAbs(name) {
-		loc := roots.Artifact(name)
+		loc := report.Roots{Source: roots.Source}.Artifact(name)
 		return &loc
 	}
 	loc := report.InTree(name)
+	return &loc
+}
+
+// definitionSource is the source file of one side of a conflict when the
+// build or DWARF names it by its path in the tree; a name from an STT_FILE
+// symbol is a basename and locates nothing.
+func definitionSource(roots report.Roots, d Definition) *report.SARIFArtifactLocation {
+	if d.From != FromBuild && d.From != FromDWARF {
+		return nil
+	}
+	return sourceFile(roots, d.File)
+}
+
+// buildObject is the object (or archive) in --build that defines an
+// assembly global whose source file the build does not name.
+func (res *Result) buildObject(roots report.Roots, d Definition) *report.SARIFArtifactLocation {
+	if d.From != FromBuild || d.File == "" || roots.Build == "" || sourceFile(roots, d.File) != nil {
+		return nil
+	}
+	name, _, _ := strings.Cut(d.File, ", ")
+	name, _, _ = strings.Cut(name, "(") // lib.a(entry.o): the archive
+	if !filepath.IsAbs(name) {
+		name = filepath.Join(roots.Build, name)
+	}
+	loc := roots.Artifact(name)
 	return &loc
 }
 
@@ -335,7 +360,7 @@ func (res *Result) conflictResult(cf Conflict, index map[string]int, roots repor
 	case ClassLatent:
 		id, level = RuleLatentConflict, "warning"
 	}
-	asm, c := sourceFile(roots, cf.Asm.File), sourceFile(roots, cf.C.File)
+	asm, c := definitionSource(roots, cf.Asm), definitionSource(roots, cf.C)
 	var locs, related []report.SARIFLocation
 	nextID := 1
 	relate := func(a *report.SARIFArtifactLocation, what string) {
@@ -354,6 +379,9 @@ func (res *Result) conflictResult(cf Conflict, index map[string]int, roots repor
 	}
 	if c != nil {
 		relate(c, "the C static "+cf.C.Symbol)
+	}
+	if obj := res.buildObject(roots, cf.Asm); obj != nil {
+		relate(obj, "the object defining the global "+cf.Asm.Symbol)
 	}
 	if len(locs) == 0 {
 		locs = []report.SARIFLocation{binary}

@@ -185,7 +185,8 @@ func (r Roots) BaseIDs() map[string]SARIFArtifactLocation {
 
 // Artifact is the location of name: relative to the build directory or the
 // source tree when it lies inside one (the build first: an in-tree build's
-// objects are the build's), else an absolute file URI. A relative name is
+// objects are the build's; give Roots without Build for a source file),
+// else an absolute file URI. A relative name is
 // taken relative to the current directory.
 func (r Roots) Artifact(name string) SARIFArtifactLocation {
 	if name == "<stdin>" || name == "-" {
@@ -196,7 +197,7 @@ func (r Roots) Artifact(name string) SARIFArtifactLocation {
 		return SARIFArtifactLocation{URI: uriPath(name)}
 	}
 	for _, root := range []struct{ id, dir string }{{BuildRoot, r.Build}, {SourceRoot, r.Source}} {
-		if root.dir == "" || (root.id == BuildRoot && r.Build == r.Source) {
+		if root.dir == "" {
 			continue
 		}
 		dir, err := filepath.Abs(root.dir)
