@@ -196,13 +196,14 @@ func (r *Result) SARIFRun(version string) report.SARIFRun {
 		index[rule.ID] = i
 	}
 	for _, f := range r.Findings {
-		run.Results = append(run.Results, f.sarifResult(index[f.Rule]))
+		run.Results = append(run.Results, f.sarifResult(index[f.Rule], roots))
 	}
 	report.NumberFingerprints(run.Results)
 	return run
 }
 
-func (f Finding) sarifResult(ruleIndex int) report.SARIFResult {
+func (f Finding) sarifResult(ruleIndex int, roots report.Roots) report.SARIFResult {
+	art := f.sarifArtifact(roots)
 	msg := f.Message
 	if len(f.Configs) > 0 {
 		msg += " (configurations: " + strings.Join(f.Configs, "; ") + ")"
@@ -213,10 +214,10 @@ func (f Finding) sarifResult(ruleIndex int) report.SARIFResult {
 		Level:     report.SARIFLevel(f.Severity),
 		Message:   report.SARIFMessage{Text: msg},
 		Locations: []report.SARIFLocation{{PhysicalLocation: report.SARIFPhysicalLocation{
-			ArtifactLocation: f.sarifArtifact(),
+			ArtifactLocation: art,
 			Region:           &report.SARIFRegion{StartLine: max(f.Line, 1), StartColumn: f.Column},
 		}}},
-		PartialFingerprints: report.Fingerprints(f.Rule, f.File, f.Message, strings.Join(f.Configs, ";")),
+		PartialFingerprints: report.Fingerprints(f.Rule, art.URI, f.Message, strings.Join(f.Configs, ";")),
 		Properties:          map[string]any{"configs": f.Configs},
 	}
 	if f.Patch != nil {
@@ -229,16 +230,14 @@ func (f Finding) sarifResult(ruleIndex int) report.SARIFResult {
 	return res
 }
 
-// sarifArtifact is the finding's file relative to %SRCROOT%, or an
-// absolute file URI for a file outside the tree.
-func (f Finding) sarifArtifact() report.SARIFArtifactLocation {
+// sarifArtifact is the finding's file relative to %SRCROOT% (the tree, or
+// for a single Makefile the current directory), or an absolute file URI
+// for a file outside it.
+func (f Finding) sarifArtifact(roots report.Roots) report.SARIFArtifactLocation {
 	if f.File == "<stdin>" || f.File == "-" {
 		return report.SARIFArtifactLocation{URI: "stdin"}
 	}
-	if filepath.IsAbs(f.File) {
-		return report.Roots{}.Artifact(f.File)
-	}
-	return report.InTree(f.File)
+	return roots.Artifact(f.shownPath())
 }
 
 // WriteSARIF writes r as a SARIF 2.1.0 log with one run.
