@@ -297,6 +297,13 @@ func (res *Result) buildObject(roots report.Roots, d Definition) *report.SARIFAr
 // SARIFResults turns the findings into SARIF results. ruleBase is the index
 // of SARIFRules()[0] in the run's rule list.
 func (res *Result) SARIFResults(ruleBase int) []report.SARIFResult {
+	out, _ := res.sarifResults(ruleBase)
+	return out
+}
+
+// sarifResults is SARIFResults and the declarations it placed the
+// conflicts by.
+func (res *Result) sarifResults(ruleBase int) ([]report.SARIFResult, sourceDecls) {
 	index := map[string]int{}
 	for i, r := range SARIFRules() {
 		index[r.ID] = ruleBase + i
@@ -306,8 +313,13 @@ func (res *Result) SARIFResults(ruleBase int) []report.SARIFResult {
 		Message: &report.SARIFMessage{Text: "the binary read"}}
 	atBinary := []report.SARIFLocation{binary}
 	out := []report.SARIFResult{}
+	names := map[string]bool{}
 	for _, cf := range res.Conflicts {
-		out = append(out, res.conflictResult(cf, index, roots, binary))
+		names[cf.Name] = true
+	}
+	decls := readDecls(res.File, names)
+	for _, cf := range res.Conflicts {
+		out = append(out, res.conflictResult(cf, index, roots, decls, binary))
 	}
 	if b := res.Budget; b != nil && b.Exceeded {
 		out = append(out, report.SARIFResult{
@@ -335,7 +347,7 @@ func (res *Result) SARIFResults(ruleBase int) []report.SARIFResult {
 		}
 	}
 	report.NumberFingerprints(out)
-	return out
+	return out, decls
 }
 
 // relatedBinary is the binary as a related location of a result located at
@@ -352,7 +364,7 @@ func relatedBinary(locs []report.SARIFLocation, binary report.SARIFLocation) []r
 // conflictResult locates a conflict at the assembly global's source file
 // when the build or DWARF names it (else at the C static's, else at the
 // binary), with the other definition and the binary as related locations.
-func (res *Result) conflictResult(cf Conflict, index map[string]int, roots report.Roots, binary report.SARIFLocation) report.SARIFResult {
+func (res *Result) conflictResult(cf Conflict, index map[string]int, roots report.Roots, decls sourceDecls, binary report.SARIFLocation) report.SARIFResult {
 	id, level := RulePossibleConflict, "note"
 	switch cf.Class {
 	case ClassHard:
@@ -363,8 +375,18 @@ func (res *Result) conflictResult(cf Conflict, index map[string]int, roots repor
 	asm, c := definitionSource(roots, cf.Asm), definitionSource(roots, cf.C)
 	var locs, related []report.SARIFLocation
 	nextID := 1
+	regions := map[*report.SARIFArtifactLocation]*report.SARIFRegion{}
+	for _, side := range []struct {
+		at  **report.SARIFArtifactLocation
+		asm bool
+	}{{&asm, true}, {&c, false}} {
+		if loc, region, ok := decls.location(roots, declKey{cf.Name, side.asm}); ok {
+			*side.at = &loc
+			regions[&loc] = region
+		}
+	}
 	relate := func(a *report.SARIFArtifactLocation, what string) {
-		loc := report.SARIFLocation{PhysicalLocation: report.SARIFPhysicalLocation{ArtifactLocation: *a}, Message: &report.SARIFMessage{Text: what}}
+		loc := report.SARIFLocation{PhysicalLocation: report.SARIFPhysicalLocation{ArtifactLocation: *a, Region: regions[a]}, Message: &report.SARIFMessage{Text: what}}
 		if len(locs) == 0 {
 			locs = append(locs, loc)
 			return
@@ -403,14 +425,19 @@ func (res *Result) conflictResult(cf Conflict, index map[string]int, roots repor
 
 // WriteSARIF writes a SARIF 2.1.0 log with correlate's findings.
 func WriteSARIF(w io.Writer, res *Result, version string) error {
+	results, decls := res.sarifResults(0)
+	roots := res.SARIFRoots()
+	if roots.Source == "" {
+		roots.Source = decls.root // the tree the DWARF compile units name
+	}
 	log := report.SARIFLog{
 		Schema:  report.SARIFSchema,
 		Version: report.SARIFVersion,
 		Runs: []report.SARIFRun{{
 			Tool:               report.SARIFTool{Driver: report.SARIFDriver{Name: "klpcheck", Version: version, Rules: SARIFRules()}},
 			Invocations:        report.Invocation(true, ""),
-			OriginalURIBaseIDs: res.SARIFRoots().BaseIDs(),
-			Results:            res.SARIFResults(0),
+			OriginalURIBaseIDs: roots.BaseIDs(),
+			Results:            results,
 		}},
 	}
 	return report.WriteJSON(w, log)

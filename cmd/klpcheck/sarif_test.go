@@ -96,3 +96,53 @@ func TestFingerprintIgnoresLineNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestCorrelateSARIFAtSource: the demo build's hard conflict is located at
+// the assembly label's DW_AT_decl_file/decl_line (entry.S:11), with the C
+// static (seq.c:4) and the binary as related locations, relative to the
+// tree the compile units name.
+func TestCorrelateSARIFAtSource(t *testing.T) {
+	code, out, errb := klp(t, "correlate", "--format", "sarif", "../../fixtures/demo/build/vmlinux.o")
+	if code != 1 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	reporttest.CheckSARIF(t, []byte(out))
+	var log report.SARIFLog
+	if err := json.Unmarshal([]byte(out), &log); err != nil {
+		t.Fatal(err)
+	}
+	run := log.Runs[0]
+	if len(run.Results) != 1 || run.Results[0].RuleID != "COR001" {
+		t.Fatalf("results %+v", run.Results)
+	}
+	type place struct {
+		uri, base string
+		line      int
+	}
+	at := func(l report.SARIFLocation) place {
+		p := place{uri: l.PhysicalLocation.ArtifactLocation.URI, base: l.PhysicalLocation.ArtifactLocation.URIBaseID}
+		if r := l.PhysicalLocation.Region; r != nil {
+			p.line = r.StartLine
+		}
+		return p
+	}
+	res := run.Results[0]
+	if got, want := at(res.Locations[0]), (place{"entry.S", "%SRCROOT%", 11}); got != want {
+		t.Errorf("location %+v, want %+v", got, want)
+	}
+	if len(res.RelatedLocations) != 2 {
+		t.Fatalf("related %+v", res.RelatedLocations)
+	}
+	if got, want := at(res.RelatedLocations[0]), (place{"seq.c", "%SRCROOT%", 4}); got != want {
+		t.Errorf("related %+v, want %+v", got, want)
+	}
+	if bin := at(res.RelatedLocations[1]); !strings.HasPrefix(bin.uri, "file:///") || !strings.HasSuffix(bin.uri, "/fixtures/demo/build/vmlinux.o") {
+		t.Errorf("binary %+v", bin)
+	}
+	if root := run.OriginalURIBaseIDs[report.SourceRoot].URI; !strings.HasSuffix(root, "/fixtures/demo/src/") {
+		t.Errorf("%%SRCROOT%% = %q, want the demo's source directory", root)
+	}
+	if !run.Invocations[0].ExecutionSuccessful {
+		t.Errorf("invocation %+v", run.Invocations)
+	}
+}

@@ -1,0 +1,154 @@
+package correlate
+
+import (
+	"debug/dwarf"
+	"debug/elf"
+	"path/filepath"
+
+	"klpcheck/internal/report"
+)
+
+// Where a conflict's two definitions are declared, for SARIF: the
+// DW_AT_decl_file and DW_AT_decl_line of the C static (a subprogram or
+// variable of a C unit) and of the assembly global (a label of an assembly
+// unit). The census reads DWARF with its own fast reader, which keeps only
+// names; positions are needed for a handful of conflicts, so they are read
+// here with the standard library, only when SARIF is asked for and there is
+// a conflict to place.
+
+// declKey is a name on one side of a conflict.
+type declKey struct {
+	name string
+	asm  bool
+}
+
+// declPos is a declaration's absolute (or compile-directory-relative) file
+// and 1-based line.
+type declPos struct {
+	file string
+	line int
+}
+
+// sourceDecls holds the positions found and the source tree the compile
+// unit names point into.
+type sourceDecls struct {
+	pos  map[declKey]declPos
+	root string
+}
+
+// readDecls finds the declarations of names in the DWARF of path; an empty
+// result when the file has no (readable) DWARF: the locations then stay at
+// the file level.
+func readDecls(path string, names map[string]bool) sourceDecls {
+	out := sourceDecls{pos: map[declKey]declPos{}}
+	if len(names) == 0 {
+		return out
+	}
+	f, err := elf.Open(path)
+	if err != nil {
+		return out
+	}
+	defer f.Close()
+	d, err := f.DWARF()
+	if err != nil {
+		return out
+	}
+	var cuNames []string
+	compDirs := map[string]bool{}
+	r := d.Reader()
+	for {
+		cu, err := r.Next()
+		if err != nil || cu == nil {
+			break
+		}
+		if cu.Tag != dwarf.TagCompileUnit {
+			r.SkipChildren()
+			continue
+		}
+		if n, ok := cu.Val(dwarf.AttrName).(string); ok {
+			cuNames = append(cuNames, n)
+		}
+		if dir, ok := cu.Val(dwarf.AttrCompDir).(string); ok {
+			compDirs[dir] = true
+		}
+		if err := unitDecls(d, r, cu, names, out.pos); err != nil {
+			break
+		}
+	}
+	out.root = dwarfRoots(cuNames).src
+	if out.root == "" && len(compDirs) == 1 {
+		// An in-tree build: the compiler ran at the top of the tree and
+		// named its sources relative to it.
+		for dir := range compDirs {
+			out.root = dir
+		}
+	}
+	return out
+}
+
+// unitDecls reads the children of one compile unit.
+func unitDecls(d *dwarf.Data, r *dwarf.Reader, cu *dwarf.Entry, names map[string]bool, pos map[declKey]declPos) error {
+	lang, _ := cu.Val(dwarf.AttrLanguage).(int64)
+	asm := lang == 0x8001 // DW_LANG_Mips_Assembler, what clang and gas write for .S
+	var files []*dwarf.LineFile
+	if lr, err := d.LineReader(cu); err == nil && lr != nil {
+		files = lr.Files()
+	}
+	for {
+		e, err := r.Next()
+		if err != nil {
+			return err
+		}
+		if e == nil || e.Tag == 0 {
+			return nil // end of this unit's children
+		}
+		if e.Children {
+			r.SkipChildren()
+		}
+		name, _ := e.Val(dwarf.AttrName).(string)
+		if !names[name] || e.Val(dwarf.AttrDeclaration) != nil {
+			continue
+		}
+		isLabel := e.Tag == dwarf.TagLabel
+		isStatic := (e.Tag == dwarf.TagSubprogram || e.Tag == dwarf.TagVariable) && e.Val(dwarf.AttrExternal) == nil
+		if (asm && !isLabel) || (!asm && !isStatic) {
+			continue
+		}
+		fi, _ := e.Val(dwarf.AttrDeclFile).(int64)
+		line, _ := e.Val(dwarf.AttrDeclLine).(int64)
+		if fi < 0 || int(fi) >= len(files) || files[fi] == nil || line <= 0 {
+			continue
+		}
+		key := declKey{name, asm}
+		if _, seen := pos[key]; !seen {
+			pos[key] = declPos{file: files[fi].Name, line: int(line)}
+		}
+	}
+}
+
+// location is where a declaration is, relative to the source tree (the
+// build's, else the one the compile units point into), with its line.
+func (s sourceDecls) location(roots report.Roots, key declKey) (report.SARIFArtifactLocation, *report.SARIFRegion, bool) {
+	p, ok := s.pos[key]
+	if !ok {
+		return report.SARIFArtifactLocation{}, nil, false
+	}
+	src := roots.Source
+	if src == "" {
+		src = s.root
+	}
+	region := &report.SARIFRegion{StartLine: p.line}
+	if !filepath.IsAbs(p.file) {
+		return report.InTree(p.file), region, true
+	}
+	if src != "" {
+		if rel, err := filepath.Rel(src, p.file); err == nil && rel != "." && !filepath.IsAbs(rel) && !startsWithDotDot(rel) {
+			return report.InTree(rel), region, true
+		}
+	}
+	return report.Roots{}.Artifact(p.file), region, true
+}
+
+func startsWithDotDot(rel string) bool {
+	return rel == ".." || len(rel) > 2 && rel[:3] == ".."+string(filepath.Separator)
+}
