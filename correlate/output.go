@@ -314,10 +314,16 @@ func (res *Result) sarifResults(ruleBase int) ([]report.SARIFResult, sourceDecls
 	atBinary := []report.SARIFLocation{binary}
 	out := []report.SARIFResult{}
 	names := map[string]bool{}
+	var files []string
 	for _, cf := range res.Conflicts {
 		names[cf.Name] = true
+		if cf.C.File == "" {
+			files = nil // a static of an unknown file: read every unit
+			break
+		}
+		files = append(files, strings.Split(cf.C.File, ", ")...)
 	}
-	decls := readDecls(res.File, names)
+	decls := readDecls(res.File, names, files)
 	for _, cf := range res.Conflicts {
 		out = append(out, res.conflictResult(cf, index, roots, decls, binary))
 	}
@@ -427,9 +433,7 @@ func (res *Result) conflictResult(cf Conflict, index map[string]int, roots repor
 func WriteSARIF(w io.Writer, res *Result, version string) error {
 	results, decls := res.sarifResults(0)
 	roots := res.SARIFRoots()
-	if roots.Source == "" {
-		roots.Source = decls.root // the tree the DWARF compile units name
-	}
+	roots.Source = decls.sourceRoot(roots) // the tree the DWARF compile units name, else the build's
 	log := report.SARIFLog{
 		Schema:  report.SARIFSchema,
 		Version: report.SARIFVersion,

@@ -4,6 +4,7 @@ import (
 	"debug/dwarf"
 	"debug/elf"
 	"path/filepath"
+	"strings"
 
 	"klpcheck/internal/report"
 )
@@ -15,6 +16,25 @@ import (
 // names; positions are needed for a handful of conflicts, so they are read
 // here with the standard library, only when SARIF is asked for and there is
 // a conflict to place.
+
+// dwAsm is DW_LANG_Mips_Assembler, what clang and gas write for a .S file.
+const dwAsm = 0x8001
+
+// namesFile reports whether a compile unit's name is one of files (paths
+// relative to the tree, or basenames); true when files is empty.
+func namesFile(unit string, files []string) bool {
+	if len(files) == 0 {
+		return true
+	}
+	unit = filepath.ToSlash(filepath.Clean(unit))
+	for _, f := range files {
+		f = filepath.ToSlash(filepath.Clean(f))
+		if unit == f || strings.HasSuffix(unit, "/"+f) {
+			return true
+		}
+	}
+	return false
+}
 
 // declKey is a name on one side of a conflict.
 type declKey struct {
@@ -39,7 +59,13 @@ type sourceDecls struct {
 // readDecls finds the declarations of names in the DWARF of path; an empty
 // result when the file has no (readable) DWARF: the locations then stay at
 // the file level.
-func readDecls(path string, names map[string]bool) sourceDecls {
+//
+// Only the compile units that can hold one are read: those of the files
+// the conflicts name (files; every unit when it is empty) and the assembly
+// units (named after a header their macros come from, not after the .S).
+// The rest are skipped whole, which the standard reader does without
+// decoding them.
+func readDecls(path string, names map[string]bool, files []string) sourceDecls {
 	out := sourceDecls{pos: map[declKey]declPos{}}
 	if len(names) == 0 {
 		return out
@@ -65,11 +91,16 @@ func readDecls(path string, names map[string]bool) sourceDecls {
 			r.SkipChildren()
 			continue
 		}
-		if n, ok := cu.Val(dwarf.AttrName).(string); ok {
-			cuNames = append(cuNames, n)
+		name, _ := cu.Val(dwarf.AttrName).(string)
+		if name != "" {
+			cuNames = append(cuNames, name)
 		}
 		if dir, ok := cu.Val(dwarf.AttrCompDir).(string); ok {
 			compDirs[dir] = true
+		}
+		if lang, _ := cu.Val(dwarf.AttrLanguage).(int64); lang != dwAsm && !namesFile(name, files) {
+			r.SkipChildren()
+			continue
 		}
 		if err := unitDecls(d, r, cu, names, out.pos); err != nil {
 			break
@@ -89,7 +120,7 @@ func readDecls(path string, names map[string]bool) sourceDecls {
 // unitDecls reads the children of one compile unit.
 func unitDecls(d *dwarf.Data, r *dwarf.Reader, cu *dwarf.Entry, names map[string]bool, pos map[declKey]declPos) error {
 	lang, _ := cu.Val(dwarf.AttrLanguage).(int64)
-	asm := lang == 0x8001 // DW_LANG_Mips_Assembler, what clang and gas write for .S
+	asm := lang == dwAsm
 	var files []*dwarf.LineFile
 	if lr, err := d.LineReader(cu); err == nil && lr != nil {
 		files = lr.Files()
@@ -133,10 +164,7 @@ func (s sourceDecls) location(roots report.Roots, key declKey) (report.SARIFArti
 	if !ok {
 		return report.SARIFArtifactLocation{}, nil, false
 	}
-	src := roots.Source
-	if src == "" {
-		src = s.root
-	}
+	src := s.sourceRoot(roots)
 	region := &report.SARIFRegion{StartLine: p.line}
 	if !filepath.IsAbs(p.file) {
 		return report.InTree(p.file), region, true
@@ -151,4 +179,13 @@ func (s sourceDecls) location(roots report.Roots, key declKey) (report.SARIFArti
 
 func startsWithDotDot(rel string) bool {
 	return rel == ".." || len(rel) > 2 && rel[:3] == ".."+string(filepath.Separator)
+}
+
+// sourceRoot is the tree source files are relative to: the one the compile
+// units name (they are what the compiler read), else the build's.
+func (s sourceDecls) sourceRoot(roots report.Roots) string {
+	if s.root != "" {
+		return s.root
+	}
+	return roots.Source
 }
