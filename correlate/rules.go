@@ -11,7 +11,7 @@ func RuleDocs() []report.RuleDoc {
 			Bad: bad, Good: good, Lang: "text", Command: "correlate"}
 	}
 	return []report.RuleDoc{
-		rule(RuleHardConflict, "hard-asm-c-conflict", "error",
+		rule(RuleHardConflict, "HardConflict", "error",
 			"an assembly global and a promoted C static share a name",
 			`
 The C static is already promoted by ThinLTO (it is named NAME.llvm.<hash>
@@ -30,7 +30,7 @@ kernel/seq.c:             static int seq_step(void)  (promoted: seq_step.llvm.14
 			`
 arch/x86/entry/entry.S:   SYM_FUNC_START(asm_seq_step)
 kernel/seq.c:             static int seq_step(void)`),
-		rule(RuleLatentConflict, "latent-asm-c-conflict", "warning",
+		rule(RuleLatentConflict, "LatentConflict", "warning",
 			"an assembly global and an unpromoted C static share a name",
 			`
 The link works today: the C static is not promoted, so it stays a local
@@ -45,7 +45,7 @@ kernel/seq.c:             static int clash_latent(void)        (local, not promo
 			`
 arch/x86/entry/entry.S:   SYM_FUNC_START(asm_clash_latent)
 kernel/seq.c:             static int clash_latent(void)`),
-		rule(RulePossibleConflict, "possible-conflict", "note",
+		rule(RulePossibleConflict, "PossibleConflict", "note",
 			"a global and a C static share a name; whether the global is assembly is unknown",
 			`
 Without a build directory (--build) or debug info in the file, correlate
@@ -56,7 +56,7 @@ Give --build DIR, or a file built with debug info, to decide.`,
 klpcheck correlate vmlinux.o            (stripped, no --build)`,
 			`
 klpcheck correlate --build ~/linux/build vmlinux.o`),
-		rule(RuleSuffixBudget, "suffix-budget", "error",
+		rule(RuleSuffixBudget, "SuffixBudget", "error",
 			"more .llvm.<hash> functions and data objects than --max-suffixed allows",
 			`
 With suffix reduction in effect a kernel keeps .llvm.<hash> only on the
@@ -70,7 +70,7 @@ $ klpcheck correlate --max-suffixed 2 vmlinux.o
 			`
 $ klpcheck correlate --max-suffixed 2 vmlinux.o
   2 .llvm.<hash> functions and data objects`),
-		rule(RuleAmbiguousTwin, "ambiguous-twin", "error",
+		rule(RuleAmbiguousTwin, "AmbiguousTwin", "error",
 			"a symbol has more than one candidate twin in the other build",
 			`
 Pairing the symbols of the original build (--against ORIG) with those of the

@@ -70,11 +70,25 @@ func fillNil(v reflect.Value, depth int) {
 }
 
 // hasNilable reports whether values of t can hold a nil slice or map
-// somewhere, so that long lists of strings or numbers are not walked.
-func hasNilable(t reflect.Type) bool {
+// somewhere, so that long lists of plain records (a census's 100,000
+// symbols of strings) are not walked element by element.
+func hasNilable(t reflect.Type) bool { return nilable(t, 0) }
+
+func nilable(t reflect.Type, depth int) bool {
+	if depth > 8 {
+		return true // deep or recursive: walk it
+	}
 	switch t.Kind() {
-	case reflect.Pointer, reflect.Interface, reflect.Struct, reflect.Slice, reflect.Map, reflect.Array:
+	case reflect.Pointer, reflect.Interface, reflect.Slice, reflect.Map:
 		return true
+	case reflect.Array:
+		return nilable(t.Elem(), depth+1)
+	case reflect.Struct:
+		for i := 0; i < t.NumField(); i++ {
+			if f := t.Field(i); f.IsExported() && nilable(f.Type, depth+1) {
+				return true
+			}
+		}
 	}
 	return false
 }
