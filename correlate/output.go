@@ -391,6 +391,13 @@ func (res *Result) conflictResult(cf Conflict, index map[string]int, roots repor
 			regions[&loc] = region
 		}
 	}
+	if asm != nil && regions[asm] == nil && asm.URIBaseID == report.SourceRoot {
+		if src := decls.sourceRoot(roots); src != "" {
+			if line := asmDefinitionLine(filepath.Join(src, filepath.FromSlash(asm.URI)), cf.Name); line > 0 {
+				regions[asm] = &report.SARIFRegion{StartLine: line}
+			}
+		}
+	}
 	relate := func(a *report.SARIFArtifactLocation, what string) {
 		loc := report.SARIFLocation{PhysicalLocation: report.SARIFPhysicalLocation{ArtifactLocation: *a, Region: regions[a]}, Message: &report.SARIFMessage{Text: what}}
 		if len(locs) == 0 {

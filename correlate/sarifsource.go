@@ -3,6 +3,7 @@ package correlate
 import (
 	"debug/dwarf"
 	"debug/elf"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -188,4 +189,35 @@ func (s sourceDecls) sourceRoot(roots report.Roots) string {
 		return s.root
 	}
 	return roots.Source
+}
+
+// asmDefinitionLine is the line of an assembly source that defines name,
+// for a global DWARF has no label of (data, or a file built without
+// debug info): the first "name:" label, else the first SYM_*_START(name)
+// or .globl/.global name; 0 when the file does not say.
+func asmDefinitionLine(path, name string) int {
+	data, err := os.ReadFile(path)
+	if err != nil || len(data) > 16<<20 {
+		return 0
+	}
+	fallback := 0
+	for i, line := range strings.Split(string(data), "\n") {
+		l := strings.TrimSpace(line)
+		if !strings.Contains(l, name) {
+			continue
+		}
+		if rest, ok := strings.CutPrefix(l, name); ok && strings.HasPrefix(strings.TrimSpace(rest), ":") {
+			return i + 1
+		}
+		if fallback == 0 && (strings.HasPrefix(l, "SYM_") && strings.Contains(l, "("+name+")") || strings.Contains(l, "("+name+",") ||
+			isDirective(l, ".globl", name) || isDirective(l, ".global", name)) {
+			fallback = i + 1
+		}
+	}
+	return fallback
+}
+
+func isDirective(line, directive, name string) bool {
+	rest, ok := strings.CutPrefix(line, directive)
+	return ok && strings.TrimSpace(rest) == name
 }
