@@ -212,3 +212,19 @@ func buildCorrelateFixtures(t *testing.T) *correlatefixtures.Set {
 	}
 	return set
 }
+
+// TestFailureDocumentOnlyForMachineFormats: text and formats a command does
+// not write get no document on stdout, only the reason on stderr.
+func TestFailureDocumentOnlyForMachineFormats(t *testing.T) {
+	for _, args := range [][]string{
+		{"lint", "/nonexistent/klpcheck"},
+		{"probe", "--format", "sarif"},
+		{"correlate", "--format", "xml", "/nonexistent/klpcheck"},
+		{"explain", "NOPE001"},
+	} {
+		code, out, errb := klp(t, args...)
+		if code != 2 || out != "" || errb == "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want 2, nothing, the reason", args, code, out, errb)
+		}
+	}
+}

@@ -29,6 +29,7 @@ Examples:
    klpcheck probe --llvm -22                       # the linker "make LLVM=-22" uses
    klpcheck probe --ld ld.lld-22 --flags "-mllvm -import-instr-limit=5"
    klpcheck probe --format json --config .config --ld /opt/llvm/bin/ld.lld
+   klpcheck explain COR001                         # what a rule means, bad and good examples
 
 Exit status: 0 clean, 1 findings or unsupported, 2 could not run (usage, I/O),
 130 interrupted (SIGINT), 143 terminated (SIGTERM).`
@@ -142,6 +143,9 @@ type failureDocument struct {
 // JSON, or a SARIF log whose invocation failed; nothing for text.
 func writeFailure(w io.Writer, args []string, code int, msg string) {
 	command, format := requestedFormat(args)
+	if !offersFormat(command, format) {
+		return // text, or a format the command does not write (a usage error)
+	}
 	if msg == "" {
 		msg = fmt.Sprintf("exit status %d", code)
 	}
@@ -151,6 +155,18 @@ func writeFailure(w io.Writer, args []string, code int, msg string) {
 	case string(report.SARIF):
 		_ = report.WriteJSON(w, report.FailedSARIF(versionString(), nil, msg))
 	}
+}
+
+// offersFormat reports whether command writes format: every command with
+// --format writes JSON; lint, correlate and check also SARIF.
+func offersFormat(command, format string) bool {
+	switch command {
+	case "probe":
+		return format == string(report.JSON)
+	case "lint", "correlate", "check":
+		return format == string(report.JSON) || format == string(report.SARIF)
+	}
+	return false
 }
 
 // requestedFormat is the subcommand and the --format value on the command
