@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -220,84 +222,233 @@ const (
 // SARIFRules describes the rules SARIFResults refers to, in the order of
 // their indices (RuleIndex is relative to the start of this list).
 func SARIFRules() []report.SARIFRule {
-	rule := func(id, name, short, full, level string) report.SARIFRule {
-		return report.SARIFRule{ID: id, Name: name, ShortDescription: report.SARIFMessage{Text: short},
-			FullDescription:      &report.SARIFMessage{Text: full},
-			DefaultConfiguration: &report.SARIFConfiguration{Level: level}}
+	var out []report.SARIFRule
+	for _, d := range RuleDocs() {
+		out = append(out, d.SARIFRule())
 	}
-	return []report.SARIFRule{
-		rule(RuleHardConflict, "HardConflict", "An assembly global and a promoted C static share a name",
-			"The C static is already promoted (name.llvm.<hash>); with lld's suffix reduction it keeps its plain name and the link fails with a duplicate symbol. Rename one of them.", "error"),
-		rule(RuleLatentConflict, "LatentConflict", "An assembly global and an unpromoted C static share a name",
-			"The link works today; once ThinLTO imports a user of the static into another file, the static is promoted and the link fails as for a hard conflict.", "warning"),
-		rule(RulePossibleConflict, "PossibleConflict", "A global and a C static share a name; provenance unknown",
-			"Without a build directory or debug info it is unknown whether the global comes from assembly.", "note"),
-		rule(RuleSuffixBudget, "SuffixBudget", "More .llvm.<hash> symbols than --max-suffixed allows",
-			"With suffix reduction a kernel keeps only the promoted statics whose names collide (about 2); more means the flags are not in effect.", "error"),
-		rule(RuleAmbiguousTwin, "AmbiguousTwin", "A symbol has more than one candidate twin in the other build",
-			"klp-diff refuses to guess; the live patch cannot be built until the names are unique.", "error"),
+	return out
+}
+
+// SARIFRoots are the directories correlate's locations are relative to:
+// with --build, the build directory and its source tree (the "source" link
+// of an O= build); without, none is known and source files named by DWARF
+// stay relative to %SRCROOT%, which the consumer (GitHub code scanning:
+// the checkout) supplies.
+func (res *Result) SARIFRoots() report.Roots {
+	if res.Provenance.BuildDir == "" {
+		return report.Roots{}
 	}
+	src := res.Provenance.BuildDir
+	if real, err := filepath.EvalSymlinks(filepath.Join(src, "source")); err == nil {
+		if st, err := os.Stat(real); err == nil && st.IsDir() {
+			src = real
+		}
+	}
+	return report.Roots{Source: src, Build: res.Provenance.BuildDir}
+}
+
+// sourceFile is the location of a definition's source file when it names
+// one (a .c, .S or .s file relative to the source tree, as DWARF and the
+// build scan give it), else nil: an object file or an archive member is
+// not a place to show a finding.
+func sourceFile(roots report.Roots, name string) *report.SARIFArtifactLocation {
+	name, _, _ = strings.Cut(name, ", ")
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".c", ".s", ".h", ".sx":
+	default:
+		return nil
+	}
+	if strings.Contains(name, "(") {
+		return nil
+	}
+	if filepath.IsAbs(name) {
+		loc := report.Roots{Source: roots.Source}.Artifact(name)
+		return &loc
+	}
+	loc := report.InTree(name)
+	return &loc
+}
+
+// definitionSource is the source file of one side of a conflict when the
+// build or DWARF names it by its path in the tree; a name from an STT_FILE
+// symbol is a basename and locates nothing.
+func definitionSource(roots report.Roots, d Definition) *report.SARIFArtifactLocation {
+	if d.From != FromBuild && d.From != FromDWARF {
+		return nil
+	}
+	return sourceFile(roots, d.File)
+}
+
+// buildObject is the object (or archive) in --build that defines an
+// assembly global whose source file the build does not name.
+func (res *Result) buildObject(roots report.Roots, d Definition) *report.SARIFArtifactLocation {
+	if d.From != FromBuild || d.File == "" || roots.Build == "" || sourceFile(roots, d.File) != nil {
+		return nil
+	}
+	name, _, _ := strings.Cut(d.File, ", ")
+	name, _, _ = strings.Cut(name, "(") // lib.a(entry.o): the archive
+	if !filepath.IsAbs(name) {
+		name = filepath.Join(roots.Build, name)
+	}
+	loc := roots.Artifact(name)
+	return &loc
 }
 
 // SARIFResults turns the findings into SARIF results. ruleBase is the index
 // of SARIFRules()[0] in the run's rule list.
 func (res *Result) SARIFResults(ruleBase int) []report.SARIFResult {
+	out, _ := res.sarifResults(ruleBase)
+	return out
+}
+
+// sarifResults is SARIFResults and the declarations it placed the
+// conflicts by.
+func (res *Result) sarifResults(ruleBase int) ([]report.SARIFResult, sourceDecls) {
 	index := map[string]int{}
 	for i, r := range SARIFRules() {
 		index[r.ID] = ruleBase + i
 	}
-	loc := func(uri string) []report.SARIFLocation {
-		return []report.SARIFLocation{{PhysicalLocation: report.SARIFPhysicalLocation{ArtifactLocation: report.SARIFArtifactLocation{URI: uri}}}}
-	}
+	roots := res.SARIFRoots()
+	binary := report.SARIFLocation{PhysicalLocation: report.SARIFPhysicalLocation{ArtifactLocation: roots.Artifact(res.File)},
+		Message: &report.SARIFMessage{Text: "the binary read"}}
+	atBinary := []report.SARIFLocation{binary}
 	out := []report.SARIFResult{}
+	names := map[string]bool{}
+	var files []string
 	for _, cf := range res.Conflicts {
-		id, level := RulePossibleConflict, "note"
-		switch cf.Class {
-		case ClassHard:
-			id, level = RuleHardConflict, "error"
-		case ClassLatent:
-			id, level = RuleLatentConflict, "warning"
+		names[cf.Name] = true
+		if cf.C.File == "" {
+			files = nil // a static of an unknown file: read every unit
+			break
 		}
-		uri := res.File
-		if cf.Asm.File != "" && cf.Asm.From == FromBuild {
-			uri = strings.Split(cf.Asm.File, ", ")[0]
-		}
-		out = append(out, report.SARIFResult{
-			RuleID: id, RuleIndex: index[id], Level: level,
-			Message:    report.SARIFMessage{Text: fmt.Sprintf("%s conflict: %s: %s", cf.Class, cf.Name, cf.Suggestion)},
-			Locations:  loc(uri),
-			Properties: map[string]any{"name": cf.Name, "class": cf.Class, "asm": cf.Asm, "c": cf.C},
-		})
+		files = append(files, strings.Split(cf.C.File, ", ")...)
+	}
+	decls := readDecls(res.File, names, files)
+	for _, cf := range res.Conflicts {
+		out = append(out, res.conflictResult(cf, index, roots, decls, binary))
 	}
 	if b := res.Budget; b != nil && b.Exceeded {
 		out = append(out, report.SARIFResult{
 			RuleID: RuleSuffixBudget, RuleIndex: index[RuleSuffixBudget], Level: "error",
-			Message:    report.SARIFMessage{Text: fmt.Sprintf("%d .llvm.<hash> functions and data objects, more than the budget of %d", b.Count, b.Max)},
-			Locations:  loc(res.File),
-			Properties: map[string]any{"count": b.Count, "max": b.Max},
+			Message:             report.SARIFMessage{Text: fmt.Sprintf("%d .llvm.<hash> functions and data objects, more than the budget of %d", b.Count, b.Max)},
+			Locations:           atBinary,
+			PartialFingerprints: report.Fingerprints(RuleSuffixBudget, filepath.Base(res.File)),
+			Properties:          map[string]any{"count": b.Count, "max": b.Max},
 		})
 	}
 	if t := res.Twins; t != nil {
 		for _, a := range t.Ambiguous {
+			locs := atBinary
+			if src := sourceFile(roots, a.File); src != nil {
+				locs = []report.SARIFLocation{{PhysicalLocation: report.SARIFPhysicalLocation{ArtifactLocation: *src}}}
+			}
 			out = append(out, report.SARIFResult{
 				RuleID: RuleAmbiguousTwin, RuleIndex: index[RuleAmbiguousTwin], Level: "error",
-				Message:    report.SARIFMessage{Text: fmt.Sprintf("%s symbol %s has %d candidate twins: %s", a.Side, a.Symbol, len(a.Candidates), strings.Join(a.Candidates, ", "))},
-				Locations:  loc(res.File),
-				Properties: map[string]any{"symbol": a.Symbol, "side": a.Side, "rule": a.Rule, "candidates": a.Candidates},
+				Message:             report.SARIFMessage{Text: fmt.Sprintf("%s symbol %s has %d candidate twins: %s", a.Side, a.Symbol, len(a.Candidates), strings.Join(a.Candidates, ", "))},
+				Locations:           locs,
+				RelatedLocations:    relatedBinary(locs, binary),
+				PartialFingerprints: report.Fingerprints(RuleAmbiguousTwin, a.Side, a.Symbol),
+				Properties:          map[string]any{"symbol": a.Symbol, "side": a.Side, "rule": a.Rule, "candidates": a.Candidates},
 			})
 		}
 	}
-	return out
+	report.NumberFingerprints(out)
+	return out, decls
+}
+
+// relatedBinary is the binary as a related location of a result located at
+// source; nil when the result is located at the binary itself.
+func relatedBinary(locs []report.SARIFLocation, binary report.SARIFLocation) []report.SARIFLocation {
+	if len(locs) > 0 && locs[0].PhysicalLocation.ArtifactLocation == binary.PhysicalLocation.ArtifactLocation {
+		return nil
+	}
+	id := 1
+	binary.ID = &id
+	return []report.SARIFLocation{binary}
+}
+
+// conflictResult locates a conflict at the assembly global's source file
+// when the build or DWARF names it (else at the C static's, else at the
+// binary), with the other definition and the binary as related locations.
+func (res *Result) conflictResult(cf Conflict, index map[string]int, roots report.Roots, decls sourceDecls, binary report.SARIFLocation) report.SARIFResult {
+	id, level := RulePossibleConflict, "note"
+	switch cf.Class {
+	case ClassHard:
+		id, level = RuleHardConflict, "error"
+	case ClassLatent:
+		id, level = RuleLatentConflict, "warning"
+	}
+	asm, c := definitionSource(roots, cf.Asm), definitionSource(roots, cf.C)
+	var locs, related []report.SARIFLocation
+	nextID := 1
+	regions := map[*report.SARIFArtifactLocation]*report.SARIFRegion{}
+	for _, side := range []struct {
+		at  **report.SARIFArtifactLocation
+		asm bool
+	}{{&asm, true}, {&c, false}} {
+		if loc, region, ok := decls.location(roots, declKey{cf.Name, side.asm}); ok {
+			*side.at = &loc
+			regions[&loc] = region
+		}
+	}
+	if asm != nil && regions[asm] == nil && asm.URIBaseID == report.SourceRoot {
+		if src := decls.sourceRoot(roots); src != "" {
+			if line := asmDefinitionLine(filepath.Join(src, filepath.FromSlash(asm.URI)), cf.Name); line > 0 {
+				regions[asm] = &report.SARIFRegion{StartLine: line}
+			}
+		}
+	}
+	relate := func(a *report.SARIFArtifactLocation, what string) {
+		loc := report.SARIFLocation{PhysicalLocation: report.SARIFPhysicalLocation{ArtifactLocation: *a, Region: regions[a]}, Message: &report.SARIFMessage{Text: what}}
+		if len(locs) == 0 {
+			locs = append(locs, loc)
+			return
+		}
+		n := nextID
+		nextID++
+		loc.ID = &n
+		related = append(related, loc)
+	}
+	if asm != nil {
+		relate(asm, "the global "+cf.Asm.Symbol)
+	}
+	if c != nil {
+		relate(c, "the C static "+cf.C.Symbol)
+	}
+	if obj := res.buildObject(roots, cf.Asm); obj != nil {
+		relate(obj, "the object defining the global "+cf.Asm.Symbol)
+	}
+	if len(locs) == 0 {
+		locs = []report.SARIFLocation{binary}
+	} else {
+		n := nextID
+		b := binary
+		b.ID = &n
+		related = append(related, b)
+	}
+	return report.SARIFResult{
+		RuleID: id, RuleIndex: index[id], Level: level,
+		Message:             report.SARIFMessage{Text: fmt.Sprintf("%s conflict: %s: %s", cf.Class, cf.Name, cf.Suggestion)},
+		Locations:           locs,
+		RelatedLocations:    related,
+		PartialFingerprints: report.Fingerprints(id, cf.Name, cf.Asm.File, cf.C.File),
+		Properties:          map[string]any{"name": cf.Name, "class": cf.Class, "asm": cf.Asm, "c": cf.C},
+	}
 }
 
 // WriteSARIF writes a SARIF 2.1.0 log with correlate's findings.
 func WriteSARIF(w io.Writer, res *Result, version string) error {
+	results, decls := res.sarifResults(0)
+	roots := res.SARIFRoots()
+	roots.Source = decls.sourceRoot(roots) // the tree the DWARF compile units name, else the build's
 	log := report.SARIFLog{
 		Schema:  report.SARIFSchema,
 		Version: report.SARIFVersion,
 		Runs: []report.SARIFRun{{
-			Tool:    report.SARIFTool{Driver: report.SARIFDriver{Name: "klpcheck", Version: version, Rules: SARIFRules()}},
-			Results: res.SARIFResults(0),
+			Tool:               report.SARIFTool{Driver: report.SARIFDriver{Name: "klpcheck", Version: version, Rules: SARIFRules()}},
+			Invocations:        report.Invocation(true, ""),
+			OriginalURIBaseIDs: roots.BaseIDs(),
+			Results:            results,
 		}},
 	}
 	return report.WriteJSON(w, log)

@@ -18,6 +18,7 @@ import (
 // reflection: encoding/json would build and re-indent the whole document in
 // memory first, which costs more than the analysis itself.
 func WriteJSON(w io.Writer, res *Result) error {
+	report.FillNil(res) // [] and {}, never null, as report.WriteJSON writes them
 	jw := &jsonWriter{w: bufio.NewWriterSize(w, 256<<10)}
 	jw.open('{')
 	jw.field("file").str(res.File)

@@ -3,7 +3,6 @@ package lint
 import (
 	"fmt"
 	"io"
-	"net/url"
 	"path/filepath"
 	"strings"
 
@@ -187,59 +186,94 @@ func (r *Result) WriteJSON(w io.Writer) error { return report.WriteJSON(w, r) }
 func SARIFRules() []report.SARIFRule {
 	var out []report.SARIFRule
 	for _, rule := range rules.All() {
-		out = append(out, report.SARIFRule{
-			ID:                   rule.ID,
-			Name:                 rule.Name,
-			ShortDescription:     report.SARIFMessage{Text: rule.Summary},
-			FullDescription:      &report.SARIFMessage{Text: strings.TrimSpace(rule.Doc)},
-			Help:                 &report.SARIFMessage{Text: rule.Explain()},
-			DefaultConfiguration: &report.SARIFConfiguration{Level: report.SARIFLevel(string(rule.Severity))},
-		})
+		out = append(out, rule.RuleDoc().SARIFRule())
 	}
 	return out
 }
 
+// RuleDocs are the documentation of every lint rule, in ID order.
+func RuleDocs() []report.RuleDoc {
+	var out []report.RuleDoc
+	for _, rule := range rules.All() {
+		out = append(out, rule.RuleDoc())
+	}
+	return out
+}
+
+// SARIFRoots is the tree the findings' files are relative to: Path is the
+// tree's directory joined with File.
+func (r *Result) SARIFRoots() report.Roots {
+	for _, f := range r.Findings {
+		if f.Path != f.File && !filepath.IsAbs(f.File) && strings.HasSuffix(filepath.ToSlash(f.Path), "/"+f.File) {
+			return report.Roots{Source: strings.TrimSuffix(filepath.ToSlash(f.Path), f.File)}
+		}
+	}
+	return report.Roots{Source: "."}
+}
+
 // SARIFRun builds the SARIF run of r, so that klpcheck check can merge it
-// with other results. version is klpcheck's version.
+// with other results. version is klpcheck's version. Files are relative to
+// %SRCROOT%, the tree; each result's fingerprint is its rule, file,
+// message (line numbers left out) and configurations.
 func (r *Result) SARIFRun(version string) report.SARIFRun {
+	roots := r.SARIFRoots()
 	run := report.SARIFRun{
 		Tool: report.SARIFTool{Driver: report.SARIFDriver{
 			Name:    "klpcheck",
 			Version: version,
 			Rules:   SARIFRules(),
 		}},
-		Results: []report.SARIFResult{},
+		Invocations:        report.Invocation(true, ""),
+		OriginalURIBaseIDs: roots.BaseIDs(),
+		Results:            []report.SARIFResult{},
 	}
 	index := map[string]int{}
 	for i, rule := range run.Tool.Driver.Rules {
 		index[rule.ID] = i
 	}
 	for _, f := range r.Findings {
-		msg := f.Message
-		if len(f.Configs) > 0 {
-			msg += " (configurations: " + strings.Join(f.Configs, "; ") + ")"
-		}
-		res := report.SARIFResult{
-			RuleID:    f.Rule,
-			RuleIndex: index[f.Rule],
-			Level:     report.SARIFLevel(f.Severity),
-			Message:   report.SARIFMessage{Text: msg},
-			Locations: []report.SARIFLocation{{PhysicalLocation: report.SARIFPhysicalLocation{
-				ArtifactLocation: report.SARIFArtifactLocation{URI: sarifURI(f.shownPath())},
-				Region:           &report.SARIFRegion{StartLine: f.Line, StartColumn: f.Column},
-			}}},
-			Properties: map[string]any{"configs": f.Configs},
-		}
-		if f.Patch != nil {
-			res.Properties["patch"] = *f.Patch
-			res.Properties["hunk"] = *f.Hunk
-			if f.PatchSubject != "" {
-				res.Properties["patch_subject"] = f.PatchSubject
-			}
-		}
-		run.Results = append(run.Results, res)
+		run.Results = append(run.Results, f.sarifResult(index[f.Rule], roots))
 	}
+	report.NumberFingerprints(run.Results)
 	return run
+}
+
+func (f Finding) sarifResult(ruleIndex int, roots report.Roots) report.SARIFResult {
+	art := f.sarifArtifact(roots)
+	msg := f.Message
+	if len(f.Configs) > 0 {
+		msg += " (configurations: " + strings.Join(f.Configs, "; ") + ")"
+	}
+	res := report.SARIFResult{
+		RuleID:    f.Rule,
+		RuleIndex: ruleIndex,
+		Level:     report.SARIFLevel(f.Severity),
+		Message:   report.SARIFMessage{Text: msg},
+		Locations: []report.SARIFLocation{{PhysicalLocation: report.SARIFPhysicalLocation{
+			ArtifactLocation: art,
+			Region:           &report.SARIFRegion{StartLine: max(f.Line, 1), StartColumn: f.Column},
+		}}},
+		PartialFingerprints: report.Fingerprints(f.Rule, art.URI, f.Message, strings.Join(f.Configs, ";")),
+		Properties:          map[string]any{"configs": f.Configs},
+	}
+	if f.Patch != nil {
+		res.Properties["patch"] = *f.Patch
+		res.Properties["hunk"] = *f.Hunk
+		if f.PatchSubject != "" {
+			res.Properties["patch_subject"] = f.PatchSubject
+		}
+	}
+	return res
+}
+
+// sarifArtifact is the finding's file relative to %SRCROOT% (the tree, or
+// for a single Makefile the current directory), or an absolute file URI
+// for a file outside it.
+func (f Finding) sarifArtifact(roots report.Roots) report.SARIFArtifactLocation {
+	if f.File == "<stdin>" || f.File == "-" {
+		return report.SARIFArtifactLocation{URI: "stdin"}
+	}
+	return roots.Artifact(f.shownPath())
 }
 
 // WriteSARIF writes r as a SARIF 2.1.0 log with one run.
@@ -249,17 +283,4 @@ func (r *Result) WriteSARIF(w io.Writer, version string) error {
 		Version: report.SARIFVersion,
 		Runs:    []report.SARIFRun{r.SARIFRun(version)},
 	})
-}
-
-// sarifURI turns a file name into a URI reference: relative paths stay
-// relative (to the scanned root), absolute ones become file URIs.
-func sarifURI(name string) string {
-	if name == "<stdin>" {
-		return "stdin"
-	}
-	slash := filepath.ToSlash(name)
-	if filepath.IsAbs(name) {
-		return (&url.URL{Scheme: "file", Path: slash}).String()
-	}
-	return (&url.URL{Path: slash}).String()
 }

@@ -133,10 +133,11 @@ func shiftMakefile(t *testing.T, path string, shift int) {
 	}
 }
 
-// TestPathsAsGiven: text and SARIF name a tree's files by the path the
-// user gave joined with the file's path in the tree (an editor opens
-// "/path/to/tree/Makefile:181:1" from anywhere); JSON keeps the
-// tree-relative file and adds that path. Findings of a --patch carry its
+// TestPathsAsGiven: text names a tree's files by the path the user gave
+// joined with the file's path in the tree (an editor opens
+// "/path/to/tree/Makefile:181:1" from anywhere); SARIF by the path in the
+// tree relative to %SRCROOT%, the tree; JSON keeps the tree-relative file
+// and adds the joined path. Findings of a --patch carry its
 // subject in every format.
 func TestPathsAsGiven(t *testing.T) {
 	abs, err := filepath.Abs(fixtures + "layout-a")
@@ -159,10 +160,6 @@ func TestPathsAsGiven(t *testing.T) {
 			t.Fatal(err)
 		}
 		mk := filepath.Join(root, "Makefile")
-		uri := mk
-		if filepath.IsAbs(mk) {
-			uri = "file://" + mk
-		}
 		subject := "[PATCH kbuild] kbuild: option to keep promoted local names in ThinLTO"
 		for _, want := range []string{"\n" + mk + ":181:1: warning:", "patch: " + fixtures + "patches/v1.mbox, hunk 1 (" + subject + ")",
 			"hunk 1 at line 178, offset 0 (" + mk + ")"} {
@@ -170,7 +167,9 @@ func TestPathsAsGiven(t *testing.T) {
 				t.Errorf("%s: text without %q:\n%s", root, want, text.String())
 			}
 		}
-		for _, want := range []string{`"uri": "` + uri + `"`, `"patch_subject": "` + subject + `"`} {
+		// SARIF names the file in the tree, relative to %SRCROOT%, which
+		// is declared as the tree the user gave.
+		for _, want := range []string{`"uri": "Makefile",`, `"uriBaseId": "%SRCROOT%"`, `"uri": "file://` + abs + `/"`, `"patch_subject": "` + subject + `"`} {
 			if !strings.Contains(sarif.String(), want) {
 				t.Errorf("%s: SARIF without %s", root, want)
 			}

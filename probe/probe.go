@@ -57,7 +57,7 @@ type Report struct {
 	Flags    []string      `json:"flags"`
 	LDFlags  []string      `json:"ldflags"`
 	Linkers  []Result      `json:"linkers"`
-	Config   *KernelConfig `json:"config,omitempty"`
+	Config   *KernelConfig `json:"config"`
 	Warnings []string      `json:"warnings"`
 }
 
@@ -84,7 +84,7 @@ type Result struct {
 	Groups      []Group    `json:"groups"`
 	// LDFlagsAlone is `$LD $KBUILD_LDFLAGS -v` alone, when KBUILD_LDFLAGS
 	// are given: it tells a bad KBUILD_LDFLAGS from a bad flag.
-	LDFlagsAlone *Group `json:"ldflags_alone,omitempty"`
+	LDFlagsAlone *Group `json:"ldflags_alone"`
 
 	// Expected is what flavor and version predict: yes, no or unknown.
 	Expected string `json:"expected"`

@@ -752,8 +752,20 @@ func checkSARIF(rep *checkReport) report.SARIFLog {
 	}
 	base := len(run.Tool.Driver.Rules)
 	run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, correlate.SARIFRules()...)
+	run.Invocations = report.Invocation(true, "")
 	if rep.Correlate != nil {
 		run.Results = append(run.Results, rep.Correlate.SARIFResults(base)...)
+		// The tree's %SRCROOT% (lint's) wins over the one correlate infers
+		// from the build; the build adds BUILDROOT.
+		bases := rep.Correlate.SARIFRoots().BaseIDs()
+		for id, loc := range run.OriginalURIBaseIDs {
+			if bases == nil {
+				bases = map[string]report.SARIFArtifactLocation{}
+			}
+			bases[id] = loc
+		}
+		run.OriginalURIBaseIDs = bases
+		report.NumberFingerprints(run.Results)
 	}
 	return report.SARIFLog{Schema: report.SARIFSchema, Version: report.SARIFVersion, Runs: []report.SARIFRun{run}}
 }

@@ -64,7 +64,7 @@ func TestCorrelateCommand(t *testing.T) {
 		{"renamed twins", []string{"--against", orig.Vmlinux, patched.Vmlinux}, report.ExitFindings,
 			[]string{"seq_state -> seq_state.llvm.", "[same-file-demangled; suffix-gained]"}, ""},
 		{"sarif", []string{"--format", "sarif", "--build", set.Archives, orig.VmlinuxO}, report.ExitFindings,
-			[]string{`"ruleId": "COR001"`, `"uri": "lib.a(entry.o)"`, `"version": "2.1.0"`}, ""},
+			[]string{`"ruleId": "COR001"`, `"uri": "lib.a",`, `"uriBaseId": "BUILDROOT"`, `"text": "the global clash_hard"`, `"startLine": `, `"version": "2.1.0"`}, ""},
 		{"predict", []string{"--predict", "--build", orig.Dir, "--against", orig.VmlinuxO, patched.VmlinuxO}, report.ExitFindings,
 			[]string{"Prediction with suffix reduction (LLVM 23 rule:", "m_next, m_stop: 3 copies, 2 keep .llvm.<hash> [same-name; link order decides]", "link-failure   clash_hard", "Renames against orig:"}, ""},
 		{"no file", nil, report.ExitError, nil, "missing FILE"},

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -76,11 +75,11 @@ func runLint(c *cli.Context) error {
 		return usageError("lint: %v", err)
 	}
 	if id := c.String("explain"); id != "" {
-		r, ok := rules.Lookup(id)
+		d, ok := lookupRuleDoc(id)
 		if !ok {
-			return usageError("lint: unknown rule %q; the rules are %s", id, strings.Join(rules.IDs(), ", "))
+			return usageError("lint: unknown rule %q; the rules are %s", id, ruleIDs())
 		}
-		fmt.Fprint(c.App.Writer, r.Explain())
+		fmt.Fprint(c.App.Writer, d.Explain())
 		return nil
 	}
 	if c.Bool("list-rules") {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"klpcheck/internal/report/reporttest"
 	"klpcheck/lint/rules"
 )
 
@@ -95,7 +96,8 @@ func TestLintSARIF(t *testing.T) {
 				Locations []struct {
 					PhysicalLocation struct {
 						ArtifactLocation struct {
-							URI string `json:"uri"`
+							URI       string `json:"uri"`
+							URIBaseID string `json:"uriBaseId"`
 						} `json:"artifactLocation"`
 						Region struct {
 							StartLine int `json:"startLine"`
@@ -103,8 +105,12 @@ func TestLintSARIF(t *testing.T) {
 					} `json:"physicalLocation"`
 				} `json:"locations"`
 			} `json:"results"`
+			OriginalURIBaseIDs map[string]struct {
+				URI string `json:"uri"`
+			} `json:"originalUriBaseIds"`
 		} `json:"runs"`
 	}
+	reporttest.ValidateSARIF(t, []byte(out))
 	if err := json.Unmarshal([]byte(out), &log); err != nil {
 		t.Fatal(err)
 	}
@@ -120,9 +126,13 @@ func TestLintSARIF(t *testing.T) {
 			t.Errorf("%+v", r)
 		}
 	}
-	// The path as given on the command line, so that it opens from here.
-	if uri := run.Results[2].Locations[0].PhysicalLocation.ArtifactLocation.URI; uri != "../../fixtures/lint/lto009/arch/Kconfig" {
-		t.Errorf("uri %q", uri)
+	// The path in the tree, relative to %SRCROOT%, which names the tree
+	// given on the command line.
+	if loc := run.Results[2].Locations[0].PhysicalLocation.ArtifactLocation; loc.URI != "arch/Kconfig" || loc.URIBaseID != "%SRCROOT%" {
+		t.Errorf("location %+v", loc)
+	}
+	if root := run.OriginalURIBaseIDs["%SRCROOT%"].URI; !strings.HasPrefix(root, "file:///") || !strings.HasSuffix(root, "/fixtures/lint/lto009/") {
+		t.Errorf("%%SRCROOT%% = %q", root)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -28,6 +29,7 @@ Examples:
    klpcheck probe --llvm -22                       # the linker "make LLVM=-22" uses
    klpcheck probe --ld ld.lld-22 --flags "-mllvm -import-instr-limit=5"
    klpcheck probe --format json --config .config --ld /opt/llvm/bin/ld.lld
+   klpcheck explain COR001                         # what a rule means, bad and good examples
 
 Exit status: 0 clean, 1 findings or unsupported, 2 could not run (usage, I/O),
 130 interrupted (SIGINT), 143 terminated (SIGTERM).`
@@ -94,7 +96,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // runContext is run under a context that a signal cancels.
 func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	app := newApp(stdout, stderr)
+	out := &countingWriter{w: stdout}
+	app := newApp(out, stderr)
 	if len(args) > 1 && args[1] == completeCommand {
 		return runComplete(app, args[2:], stdout)
 	}
@@ -102,15 +105,95 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if err == nil {
 		return report.ExitClean
 	}
+	code, msg := report.ExitError, err.Error()
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.msg != "" {
-			fmt.Fprintf(stderr, "klpcheck: %s\n", ee.msg)
-		}
-		return ee.code
+		code, msg = ee.code, ee.msg
 	}
-	fmt.Fprintf(stderr, "klpcheck: %v\n", err)
-	return report.ExitError
+	if msg != "" {
+		fmt.Fprintf(stderr, "klpcheck: %s\n", msg)
+	}
+	if code != report.ExitClean && code != report.ExitFindings && out.n == 0 {
+		writeFailure(stdout, args, code, msg)
+	}
+	return code
+}
+
+// countingWriter counts what a command wrote, so that a command that could
+// not run and printed nothing can still give a machine-readable answer.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// failureDocument is what --format json prints when the command could not
+// run (exit status 2, or 130/143 after a signal): one JSON document, as on
+// success, so that a pipeline's jq never reads an empty stream.
+type failureDocument struct {
+	Error   string `json:"error"`
+	Command string `json:"command"`
+	Status  int    `json:"status"`
+}
+
+// writeFailure prints the failure document of the format args ask for:
+// JSON, or a SARIF log whose invocation failed; nothing for text.
+func writeFailure(w io.Writer, args []string, code int, msg string) {
+	command, format := requestedFormat(args)
+	if !offersFormat(command, format) {
+		return // text, or a format the command does not write (a usage error)
+	}
+	if msg == "" {
+		msg = fmt.Sprintf("exit status %d", code)
+	}
+	switch format {
+	case string(report.JSON):
+		_ = report.WriteJSON(w, failureDocument{Error: msg, Command: command, Status: code})
+	case string(report.SARIF):
+		_ = report.WriteJSON(w, report.FailedSARIF(versionString(), nil, msg))
+	}
+}
+
+// offersFormat reports whether command writes format: every command with
+// --format writes JSON; lint, correlate and check also SARIF.
+func offersFormat(command, format string) bool {
+	switch command {
+	case "probe":
+		return format == string(report.JSON)
+	case "lint", "correlate", "check":
+		return format == string(report.JSON) || format == string(report.SARIF)
+	}
+	return false
+}
+
+// requestedFormat is the subcommand and the --format value on the command
+// line (after interspersed has put the flags first), "" when not given.
+func requestedFormat(args []string) (command, format string) {
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		if command == "" && !strings.HasPrefix(a, "-") {
+			command = a
+			continue
+		}
+		switch {
+		case a == "--format" || a == "-format":
+			if i+1 < len(args) {
+				format = args[i+1]
+				i++
+			}
+		case strings.HasPrefix(a, "--format="), strings.HasPrefix(a, "-format="):
+			_, format, _ = strings.Cut(a, "=")
+		}
+	}
+	return command, format
 }
 
 func newApp(stdout, stderr io.Writer) *cli.App {
@@ -128,6 +211,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			probeCommand(),
 			lintCommand(),
 			correlateCommand(),
+			explainCommand(),
 			versionCommand(),
 			completionCommand(),
 			manCommand(),

@@ -45,9 +45,12 @@ func ParseFormat(value string, allowed ...Format) (Format, error) {
 }
 
 // WriteJSON writes v as one indented JSON document followed by a newline.
+// Nil lists and maps in v are made empty first (FillNil): the documents
+// promise [] and {}, never null, where a list or object is documented.
 // HTML escaping is off so that symbol names such as "a<b>" and flags such as
 // "-mllvm" stay readable to people and to jq.
 func WriteJSON(w io.Writer, v any) error {
+	FillNil(v)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"klpcheck/internal/report"
 )
 
 // Severity of a rule's findings.
@@ -63,27 +65,13 @@ func IDs() []string {
 }
 
 // Explain is the text of "klpcheck lint --explain ID".
-func (r *Rule) Explain() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s (%s, %s): %s\n\n", r.ID, r.Name, r.Severity, r.Summary)
-	b.WriteString(strings.TrimSpace(r.Doc))
-	b.WriteString("\n\nBad:\n\n")
-	b.WriteString(indent(r.Bad))
-	b.WriteString("\nGood:\n\n")
-	b.WriteString(indent(r.Good))
-	return b.String()
-}
+func (r *Rule) Explain() string { return r.RuleDoc().Explain() }
 
-func indent(s string) string {
-	var b strings.Builder
-	for _, l := range strings.Split(strings.Trim(s, "\n"), "\n") {
-		if l == "" {
-			b.WriteString("\n")
-			continue
-		}
-		b.WriteString("    " + l + "\n")
-	}
-	return b.String()
+// RuleDoc is the rule's documentation in the form every command's rules
+// share: the --explain text, the docs/rules page and the SARIF metadata.
+func (r *Rule) RuleDoc() report.RuleDoc {
+	return report.RuleDoc{ID: r.ID, Name: r.Name, Severity: string(r.Severity), Summary: r.Summary,
+		Doc: r.Doc, Bad: r.Bad, Good: r.Good, Lang: "make", Command: "lint"}
 }
 
 // Select returns the rules to run: those of enable (all when it is empty)

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"klpcheck/internal/report"
+	"klpcheck/internal/report/reporttest"
+	"klpcheck/internal/testenv"
+)
+
+// TestCorrelateSARIFRealKernel: correlate's SARIF of the real 6.12 build
+// with two planted assembly globals validates against the 2.1.0 schema,
+// and the hard conflict is located at the C static's declaration in the
+// source tree (relative to %SRCROOT%, declared as the tree the build was
+// made from), with the binary under BUILDROOT as a related location.
+func TestCorrelateSARIFRealKernel(t *testing.T) {
+	k := testenv.Kernel(t)
+	vmlinux := filepath.Join(k.Build, "vmlinux.o")
+	code, out, errb := klp(t, "correlate", "--format", "sarif", "--build", k.Build, vmlinux)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (the planted hard conflict): %s", code, errb)
+	}
+	reporttest.ValidateSARIF(t, []byte(out))
+	var log report.SARIFLog
+	if err := json.Unmarshal([]byte(out), &log); err != nil {
+		t.Fatal(err)
+	}
+	run := log.Runs[0]
+	src, err := filepath.EvalSymlinks(k.Src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := run.OriginalURIBaseIDs[report.SourceRoot].URI; got != "file://"+filepath.ToSlash(src)+"/" {
+		t.Errorf("%%SRCROOT%% = %q, want the source tree %s", got, src)
+	}
+	var hard *report.SARIFResult
+	for i, r := range run.Results {
+		if r.RuleID == "COR001" && strings.Contains(r.Message.Text, k.PlantedHard) {
+			hard = &run.Results[i]
+		}
+	}
+	if hard == nil {
+		t.Fatalf("no COR001 result for %s", k.PlantedHard)
+	}
+	// At the planted global's .S file (the build names it; the fixture
+	// script restores the source afterwards, so no line can be found in
+	// it), the C static's declaration related.
+	loc := hard.Locations[0].PhysicalLocation
+	if loc.ArtifactLocation.URIBaseID != report.SourceRoot || loc.ArtifactLocation.URI != k.PlantedAsm {
+		t.Errorf("hard conflict located at %+v, want %s under %%SRCROOT%%", loc.ArtifactLocation, k.PlantedAsm)
+	}
+	c := hard.RelatedLocations[0].PhysicalLocation
+	if c.ArtifactLocation.URIBaseID != report.SourceRoot || !strings.HasSuffix(c.ArtifactLocation.URI, ".c") || c.Region == nil || c.Region.StartLine <= 0 {
+		t.Errorf("C static at %+v %+v, want a .c file under %%SRCROOT%% with its DW_AT_decl_line", c.ArtifactLocation, c.Region)
+	}
+	last := hard.RelatedLocations[len(hard.RelatedLocations)-1].PhysicalLocation.ArtifactLocation
+	if last.URIBaseID != report.BuildRoot || last.URI != "vmlinux.o" {
+		t.Errorf("binary at %+v, want vmlinux.o under BUILDROOT", last)
+	}
+}
