@@ -47,6 +47,15 @@ func Detect(mode string, w io.Writer, getenv func(string) string) (Style, error)
 	if t := getenv("TERM"); t == "" || t == "dumb" {
 		return Style{}, nil
 	}
+	// A writer that wraps another (the CLI counts what it writes) is asked
+	// for the one underneath.
+	for {
+		u, ok := w.(interface{ Unwrap() io.Writer })
+		if !ok {
+			break
+		}
+		w = u.Unwrap()
+	}
 	f, ok := w.(*os.File)
 	return Style{Color: ok && term.IsTerminal(int(f.Fd()))}, nil
 }
