@@ -9,25 +9,13 @@ import (
 	"testing"
 
 	"klpcheck/correlate"
-	correlatefixtures "klpcheck/fixtures/correlate"
 	"klpcheck/internal/report"
-	"klpcheck/internal/testenv"
 )
 
 // TestCorrelateCommand runs "klpcheck correlate" on the real fixtures, built
 // once for all subtests (clang-22, ld.lld-22, llvm-ar-22).
 func TestCorrelateCommand(t *testing.T) {
-	testenv.Tool(t, correlatefixtures.ToolNames.Clang)
-	testenv.Tool(t, correlatefixtures.ToolNames.LLD)
-	testenv.Tool(t, correlatefixtures.ToolNames.AR)
-	tools, err := correlatefixtures.FindTools()
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := correlatefixtures.Build(t.TempDir(), tools)
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := buildCorrelateFixtures(t)
 	orig, patched, header := set.Variants["orig"], set.Variants["patched"], set.Variants["header"]
 	notELF := filepath.Join(t.TempDir(), "notes.txt")
 	if err := os.WriteFile(notELF, []byte("hello\n"), 0o644); err != nil {
