@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -117,6 +118,10 @@ type Finding struct {
 	// Configs are the configurations the finding holds for, such as
 	// "THIN with LLVM 22.1"; empty for findings about the text itself.
 	Configs []string `json:"configs"`
+	// ConfigIndex are the same configurations as values: indexes into
+	// Result.Evaluations (and Configurations), for Go callers such as
+	// check that decide on them; ConfigsOf looks them up.
+	ConfigIndex []int `json:"-"`
 	// Patch and Hunk name the --patch and its hunk (1-based over the
 	// patch's files) that added the line; null otherwise.
 	Patch        *string `json:"patch"`
@@ -788,6 +793,9 @@ func (s *session) finding(p *rules.Pass, d rules.Diagnostic, fr *fragment) Findi
 		Message:  d.Message,
 		Configs:  p.ConfigNames(d.Configs),
 	}
+	if !p.Fragment {
+		f.ConfigIndex = append([]int(nil), d.Configs...)
+	}
 	if f.Column == 0 {
 		f.Column = 1
 	}
@@ -829,12 +837,22 @@ func dedupe(in []Finding) []Finding {
 		k := key{f.Rule, f.File, f.Message, f.Line, f.Column}
 		if i, ok := seen[k]; ok {
 			out[i].Configs = mergeNames(out[i].Configs, f.Configs)
+			out[i].ConfigIndex = mergeIndexes(out[i].ConfigIndex, f.ConfigIndex)
 			continue
 		}
 		seen[k] = len(out)
 		out = append(out, f)
 	}
 	return out
+}
+
+func mergeIndexes(a, b []int) []int {
+	for _, k := range b {
+		if !slices.Contains(a, k) {
+			a = append(a, k)
+		}
+	}
+	return a
 }
 
 func mergeNames(a, b []string) []string {
