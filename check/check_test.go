@@ -36,6 +36,14 @@ func withLinkTest(rep *probe.Report, inProcess, distributed string) *probe.Repor
 	return rep
 }
 
+// twoLinkTests is a 23.0 snapshot whose link test is ineffective and a
+// 23.1 whose link test works, both accepting the flags.
+func twoLinkTests() *probe.Report {
+	snap := withLinkTest(&probe.Report{Linkers: []probe.Result{linker("ld.lld-23.0", "23.0.0git", yes(), "")}}, probe.LinkIneffective, probe.LinkIneffective)
+	rel := withLinkTest(accepting(), probe.LinkWorks, probe.LinkWorks)
+	return &probe.Report{Linkers: append(snap.Linkers, rel.Linkers...)}
+}
+
 func config(mode kbuild.LTOMode, lld, clang int) *probe.KernelConfig {
 	return &probe.KernelConfig{File: "out/.config", LTOMode: mode.ConfigName(), LLDVersion: lld, ClangVersion: clang, LDIsLLD: true, CCIsClang: true}
 }
@@ -117,6 +125,13 @@ func decideCases() []decideCase {
 			areas: []string{"link-test=ok"}, text: map[AreaID]string{AreaLinkTest: "ld.lld-23 (in-process)"}},
 		{name: "link test ineffective", in: all(thin, withLinkTest(accepting(), probe.LinkIneffective, probe.LinkWorks), matrix(rules.ReachYes), clean()), want: NotReady,
 			areas: []string{"link-test=fail"}},
+		{name: "two named linkers, one link test ineffective", in: all(thin, twoLinkTests(), matrix(rules.ReachYes), clean()), want: NotReady,
+			areas: []string{"link-test=fail"}, text: map[AreaID]string{AreaLinkTest: "ld.lld-23.0 (in-process) accept(s)"}},
+		{name: "every lld: one whose link test works is enough", in: func() Inputs {
+			in := all(thin, twoLinkTests(), matrix(rules.ReachYes), clean())
+			in.AllLinkers = true
+			return in
+		}(), want: Ready, areas: []string{"link-test=ok"}},
 		{name: "link test could not run: ld-option alone", in: all(thin, withLinkTest(accepting(), probe.LinkError, probe.LinkError), matrix(rules.ReachYes), clean()), want: Ready,
 			areas: []string{"toolchain=ok"}},
 		{name: "THIN_DIST: the distributed link test decides", in: all(config(kbuild.LTOThinDist, 230100, 230100), withLinkTest(accepting(), probe.LinkWorks, probe.LinkIneffective), matrix(rules.ReachYes), clean()),
@@ -235,5 +250,19 @@ func TestDecideSkippedAndNext(t *testing.T) {
 	na := Decide(all(config(kbuild.LTOFull, 0, 0), nil, nil, nil))
 	if len(na.Next) != 1 || na.Next[0] != "out/.config selects FULL: suffix reduction is a ThinLTO feature (CONFIG_LTO_CLANG_THIN)." {
 		t.Errorf("not applicable next: %q", na.Next)
+	}
+}
+
+// TestRefusedLinkerHasNoLinkTestArea: the toolchain area already says a
+// linker refuses; its link test (rejected) adds neither an area nor a skip.
+func TestRefusedLinkerHasNoLinkTestArea(t *testing.T) {
+	d := Decide(all(thin, withLinkTest(refusing(), probe.LinkRejected, probe.LinkRejected), matrix(rules.ReachYes), clean()))
+	for _, a := range d.Summary {
+		if a.Area == string(AreaLinkTest) {
+			t.Errorf("link-test area for a refusing linker: %+v", a)
+		}
+	}
+	if len(d.Skipped) != 0 {
+		t.Errorf("skipped %v, want none", d.Skipped)
 	}
 }
