@@ -77,7 +77,6 @@ func checkCommand() *cli.Command {
 // names the linker; tests empty it to play a machine without LLVM.
 var lldSearchDirs = probe.DefaultLLVMDirs
 
-
 // checkReport is the `klpcheck check --format json` document.
 type checkReport struct {
 	Verdict check.Verdict       `json:"verdict"`
