@@ -51,7 +51,7 @@ func (r *Result) ConfigsOf(f Finding) []Evaluation {
 
 // evaluations summarises every evaluated configuration, in matrix order,
 // with the flags pass found in each.
-func (s *session) evaluations(pass *rules.Pass) []Evaluation {
+func (s *session) evaluations(pass *rules.Input) []Evaluation {
 	out := make([]Evaluation, 0, len(s.configs))
 	for k, c := range s.configs {
 		vis, ren := pass.FlagsReach(k)

@@ -130,7 +130,7 @@ type Finding struct {
 }
 
 // Run lints according to opts. The error is an *InputError for input that
-// could not be read (exit status 2).
+// could not be read (exit status 2), or a rule's error.
 func Run(opts Options) (*Result, error) {
 	s, err := prepare(opts)
 	if err != nil {
@@ -139,7 +139,7 @@ func Run(opts Options) (*Result, error) {
 	if err := s.allStop(); err != nil {
 		return nil, err
 	}
-	return s.lint(), nil
+	return s.lint()
 }
 
 // allStop is the error for a Makefile that every configuration stops
@@ -733,7 +733,7 @@ func kconfigTaint(kev *kconfig.Evaluator, name string) *eval.Gate {
 }
 
 // lint runs the rules and turns their diagnostics into findings.
-func (s *session) lint() *Result {
+func (s *session) lint() (*Result, error) {
 	res := &Result{ConfigsEvaluated: len(s.configs), Findings: []Finding{}, Configurations: []string{}, Invocation: s.inv, Patches: s.patches}
 	if res.Patches == nil {
 		res.Patches = []PatchReport{}
@@ -742,24 +742,32 @@ func (s *session) lint() *Result {
 		res.Configurations = append(res.Configurations, c.Config.String())
 	}
 	res.FilesEvaluated, res.NotFollowed = s.filesEvaluated()
-	pass := &rules.Pass{
+	in := &rules.Input{
 		Makefile: s.makefile,
 		Kconfig:  s.kfiles,
 		Configs:  s.configs,
 		Reach:    s.track,
 	}
-	res.Evaluations = s.evaluations(pass)
+	res.Evaluations = s.evaluations(in)
 	all := rules.All()
-	for _, d := range pass.Run(all) {
-		res.Findings = append(res.Findings, s.finding(pass, d, nil))
+	diags, err := rules.Run(in, all)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range diags {
+		res.Findings = append(res.Findings, s.finding(in, d, nil))
 	}
 	for _, fr := range s.fragments {
 		if fr.makefile == nil {
 			continue
 		}
-		fp := &rules.Pass{Makefile: fr.makefile, Fragment: true}
-		for _, d := range fp.Run(all) {
-			res.Findings = append(res.Findings, s.finding(fp, d, fr))
+		fin := &rules.Input{Makefile: fr.makefile, Fragment: true}
+		diags, err := rules.Run(fin, all)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range diags {
+			res.Findings = append(res.Findings, s.finding(fin, d, fr))
 		}
 	}
 	for i := range res.Findings {
@@ -780,10 +788,10 @@ func (s *session) lint() *Result {
 		}
 		return a.Rule < b.Rule
 	})
-	return res
+	return res, nil
 }
 
-func (s *session) finding(p *rules.Pass, d rules.Diagnostic, fr *fragment) Finding {
+func (s *session) finding(p *rules.Input, d rules.Diagnostic, fr *fragment) Finding {
 	f := Finding{
 		Rule:     d.Rule.ID,
 		Severity: string(d.Severity),

@@ -31,9 +31,11 @@ type Rule struct {
 	Doc string
 	// Bad and Good are Makefile (or Kconfig) snippets.
 	Bad, Good string
-	// Run reports the rule's findings; nil for findings the driver itself
-	// reports (a patch hunk that does not apply).
-	Run func(*Pass)
+	// Run reports the rule's findings on its own Pass; an error means the
+	// rule could not judge the input (the lint cannot be trusted then).
+	// Nil for findings the driver itself reports (a patch hunk that does
+	// not apply).
+	Run func(*Pass) error
 }
 
 // All returns the rules in ID order.
