@@ -30,6 +30,12 @@ type Cmp struct {
 	L, R Expr
 }
 
+// Invalid is an expression that did not parse: Eval gives Unknown, so an
+// unparsable "depends on" or "if" never counts as true. Text is the
+// expression as written; File.Problems has the error.
+type Invalid struct{ Text string }
+
+func (e *Invalid) String() string { return e.Text }
 func (e *Sym) String() string { return e.Name }
 func (e *Str) String() string { return strconv.Quote(e.Value) }
 func (e *Not) String() string { return "!" + e.X.String() }

@@ -192,6 +192,18 @@ func (p *kparser) problem(pos Pos, msg string) {
 	p.f.Problems = append(p.f.Problems, Problem{Pos: pos, Msg: msg})
 }
 
+// expr parses a condition or value; one that does not parse is a problem
+// at pos and an *Invalid, which evaluates to unknown (never to true, as a
+// nil condition would).
+func (p *kparser) expr(pos Pos, text string) Expr {
+	e, err := ParseExpr(text)
+	if err != nil {
+		p.problem(pos, err.Error())
+		return &Invalid{Text: text}
+	}
+	return e
+}
+
 func (p *kparser) statement(kw, rest string, pos Pos) {
 	switch kw {
 	case "config", "menuconfig":
@@ -216,10 +228,7 @@ func (p *kparser) statement(kw, rest string, pos Pos) {
 		p.cur = nil
 		p.inChoiceEntry = false
 	case "if":
-		e, err := ParseExpr(rest)
-		if err != nil {
-			p.problem(pos, err.Error())
-		}
+		e := p.expr(pos, rest)
 		p.blocks = append(p.blocks, Dep{Pos: pos, Expr: e})
 		p.cur = nil
 	case "endif":
@@ -274,10 +283,7 @@ func (p *kparser) statement(kw, rest string, pos Pos) {
 			p.problem(pos, "expected 'depends on'")
 			return
 		}
-		e, err := ParseExpr(strings.TrimSpace(on))
-		if err != nil {
-			p.problem(pos, err.Error())
-		}
+		e := p.expr(pos, strings.TrimSpace(on))
 		switch {
 		case p.cur != nil:
 			p.cur.Depends = append(p.cur.Depends, Dep{Pos: pos, Expr: e})
@@ -289,7 +295,7 @@ func (p *kparser) statement(kw, rest string, pos Pos) {
 			target, cond := splitIf(rest)
 			s := Select{Pos: pos, Target: target}
 			if cond != "" {
-				s.Cond, _ = ParseExpr(cond)
+				s.Cond = p.expr(pos, cond)
 			}
 			p.cur.Selects = append(p.cur.Selects, s)
 		}
@@ -305,17 +311,9 @@ func (p *kparser) statement(kw, rest string, pos Pos) {
 
 func (p *kparser) addDefault(rest string, pos Pos) {
 	val, cond := splitIf(rest)
-	e, err := ParseExpr(val)
-	if err != nil {
-		p.problem(pos, err.Error())
-		return
-	}
-	d := Default{Pos: pos, Expr: e}
+	d := Default{Pos: pos, Expr: p.expr(pos, val)}
 	if cond != "" {
-		d.Cond, err = ParseExpr(cond)
-		if err != nil {
-			p.problem(pos, err.Error())
-		}
+		d.Cond = p.expr(pos, cond)
 	}
 	p.cur.Defaults = append(p.cur.Defaults, d)
 }
