@@ -36,12 +36,12 @@ type Cmp struct {
 type Invalid struct{ Text string }
 
 func (e *Invalid) String() string { return e.Text }
-func (e *Sym) String() string { return e.Name }
-func (e *Str) String() string { return strconv.Quote(e.Value) }
-func (e *Not) String() string { return "!" + e.X.String() }
-func (e *And) String() string { return "(" + e.L.String() + " && " + e.R.String() + ")" }
-func (e *Or) String() string  { return "(" + e.L.String() + " || " + e.R.String() + ")" }
-func (e *Cmp) String() string { return e.L.String() + " " + e.Op + " " + e.R.String() }
+func (e *Sym) String() string     { return e.Name }
+func (e *Str) String() string     { return strconv.Quote(e.Value) }
+func (e *Not) String() string     { return "!" + e.X.String() }
+func (e *And) String() string     { return "(" + e.L.String() + " && " + e.R.String() + ")" }
+func (e *Or) String() string      { return "(" + e.L.String() + " || " + e.R.String() + ")" }
+func (e *Cmp) String() string     { return e.L.String() + " " + e.Op + " " + e.R.String() }
 
 // ParseExpr parses a Kconfig expression.
 func ParseExpr(s string) (Expr, error) {
