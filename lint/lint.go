@@ -432,6 +432,7 @@ func (s *session) fail(fl patch.Failure) {
 		}
 	} else if strings.HasPrefix(filepathBase(path), "Kconfig") {
 		fr.kconfig = kconfig.Parse(display, []byte(b.String()))
+		fr.kconfig.Fragment = true
 	}
 	s.fragments = append(s.fragments, fr)
 }

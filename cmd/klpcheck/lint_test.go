@@ -110,7 +110,7 @@ func TestLintSARIF(t *testing.T) {
 		t.Fatalf("%+v", log)
 	}
 	run := log.Runs[0]
-	if len(run.Tool.Driver.Rules) != 12 || len(run.Results) != 4 {
+	if len(run.Tool.Driver.Rules) != 13 || len(run.Results) != 4 {
 		t.Fatalf("%d rules, %d results", len(run.Tool.Driver.Rules), len(run.Results))
 	}
 	for _, r := range run.Results {
@@ -135,7 +135,7 @@ func TestLintExplain(t *testing.T) {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errb)
 	}
 	code, out, _ = klp(t, "lint", "--list-rules")
-	if code != 0 || strings.Count(out, "\n") != 12 || !strings.HasPrefix(out, "LTO001    error") {
+	if code != 0 || strings.Count(out, "\n") != 13 || !strings.HasPrefix(out, "LTO001    error") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 }

@@ -29,6 +29,9 @@ type File struct {
 	Name    string
 	Symbols []*Symbol // config and menuconfig entries in file order
 	Choices []*Choice
+	// Fragment: the added lines of a hunk that did not apply, parsed out
+	// of context (their problems are not the file's).
+	Fragment bool
 	// Problems are lines that could not be understood; they are reported
 	// by the caller but never stop the reading.
 	Problems []Problem
@@ -38,7 +41,21 @@ type File struct {
 type Problem struct {
 	Pos Pos
 	Msg string
+	// Kind says whose limit it is: a syntax error in the file, a Kconfig
+	// macro ($(cc-option,...)) klpcheck does not expand, or a keyword it
+	// does not know.
+	Kind ProblemKind
 }
+
+// ProblemKind classifies a Problem.
+type ProblemKind int
+
+// The kinds of problems.
+const (
+	ProblemSyntax ProblemKind = iota
+	ProblemMacro
+	ProblemKeyword
+)
 
 // Symbol is one config entry.
 type Symbol struct {
@@ -192,13 +209,21 @@ func (p *kparser) problem(pos Pos, msg string) {
 	p.f.Problems = append(p.f.Problems, Problem{Pos: pos, Msg: msg})
 }
 
+func (p *kparser) problemOf(kind ProblemKind, pos Pos, msg string) {
+	p.f.Problems = append(p.f.Problems, Problem{Pos: pos, Msg: msg, Kind: kind})
+}
+
 // expr parses a condition or value; one that does not parse is a problem
 // at pos and an *Invalid, which evaluates to unknown (never to true, as a
 // nil condition would).
 func (p *kparser) expr(pos Pos, text string) Expr {
 	e, err := ParseExpr(text)
 	if err != nil {
-		p.problem(pos, err.Error())
+		kind := ProblemSyntax
+		if strings.Contains(text, "$(") {
+			kind = ProblemMacro
+		}
+		p.problemOf(kind, pos, err.Error())
 		return &Invalid{Text: text}
 	}
 	return e
@@ -302,7 +327,7 @@ func (p *kparser) statement(kw, rest string, pos Pos) {
 	case "range", "option", "modules", "visible", "optional", "transitional", "allnoconfig_y", "defconfig_list", "modules_option":
 		// Do not affect the value of a symbol at its default.
 	default:
-		p.problem(pos, fmt.Sprintf("unknown Kconfig keyword %q", kw))
+		p.problemOf(ProblemKeyword, pos, fmt.Sprintf("unknown Kconfig keyword %q", kw))
 	}
 	if kw != "menu" && kw != "depends" && kw != "visible" {
 		p.inMenuHead = false
