@@ -204,12 +204,16 @@ func status(res *Result) (int, []string) {
 // provenance is incomplete, why and how many; "" otherwise. Status is 1
 // when it is not empty, and check is then not ready.
 func (res *Result) ProvenanceGap() string {
-	n := missedConflicts(res)
+	n := res.PossiblyMissed()
 	if n == 0 {
 		return ""
 	}
 	return fmt.Sprintf("provenance incomplete (%s): %d possible conflict(s) may be hard or latent", res.ProvenanceProblems[0], n)
 }
+
+// PossiblyMissed is how many conflicts incomplete provenance may have
+// missed (0 when provenance is complete): see missedConflicts.
+func (res *Result) PossiblyMissed() int { return missedConflicts(res) }
 
 // missedConflicts is the fail-closed rule: conflict candidates come from
 // the symbol table alone, and provenance only classifies them, so with

@@ -121,6 +121,14 @@ func TestTwinRules(t *testing.T) {
 			unmatchedPatched: nil,
 		},
 		{
+			// The mirror image: two originals for one patched symbol. A
+			// guess would pair the first original and call the other gone.
+			name:      "two candidates on the original side: ambiguous, never guessed",
+			orig:      []elfgen.Symbol{gfunc("m_next.llvm.1"), gfunc("m_next.llvm.2")},
+			patched:   []elfgen.Symbol{gfunc("m_next.llvm.3")},
+			ambiguous: []string{"orig m_next.llvm.1 demangled: m_next.llvm.3", "orig m_next.llvm.2 demangled: m_next.llvm.3"},
+		},
+		{
 			name:    "the suffix map resolves what demangling cannot",
 			orig:    []elfgen.Symbol{gfunc("anchor.llvm.1"), gfunc("m_next.llvm.1"), gfunc("m_next.llvm.5")},
 			patched: []elfgen.Symbol{gfunc("anchor.llvm.2"), gfunc("m_next.llvm.2"), gfunc("m_next.llvm.6")},

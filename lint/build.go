@@ -32,7 +32,7 @@ func loadBuild(dir string, modes []model.Mode) (*buildConfig, error) {
 	if err != nil {
 		var ie *InputError
 		if errors.As(err, &ie) && errors.Is(ie.Err, os.ErrNotExist) {
-			return nil, &InputError{File: path, Err: errors.New("no such file: --build wants a configured build directory (make O=DIR LLVM=1 olddefconfig writes it)")}
+			return nil, &InputError{File: path, Err: errors.New("no such file: the build directory is not configured yet (make O=DIR LLVM=1 olddefconfig writes it)")}
 		}
 		return nil, err
 	}

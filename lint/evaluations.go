@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"klpcheck/internal/kbuild"
 	"klpcheck/lint/rules"
 )
 
@@ -12,6 +13,9 @@ type Evaluation struct {
 	// LTOSymbol is the Kconfig symbol of the LTO mode (LTO_NONE,
 	// LTO_CLANG_FULL, LTO_CLANG_THIN, LTO_CLANG_THIN_DIST).
 	LTOSymbol string `json:"lto_symbol"`
+	// LTO is the mode as a value (kbuild.LTOOther for a member of the
+	// tree's LTO choice klpcheck does not know).
+	LTO kbuild.LTOMode `json:"-"`
 	// Toolchain names the toolchain; ToolchainVersion is its kbuild number.
 	Toolchain        string `json:"toolchain"`
 	ToolchainVersion int    `json:"toolchain_version"`
@@ -33,15 +37,28 @@ func (e Evaluation) FlagsReached() bool {
 	return !e.Stopped && e.Visibility == rules.ReachYes && e.Rename == rules.ReachYes
 }
 
+// ConfigsOf is the evaluations of the configurations a finding holds for;
+// empty for a finding about the text itself.
+func (r *Result) ConfigsOf(f Finding) []Evaluation {
+	out := make([]Evaluation, 0, len(f.ConfigIndex))
+	for _, k := range f.ConfigIndex {
+		if k >= 0 && k < len(r.Evaluations) {
+			out = append(out, r.Evaluations[k])
+		}
+	}
+	return out
+}
+
 // evaluations summarises every evaluated configuration, in matrix order,
 // with the flags pass found in each.
-func (s *session) evaluations(pass *rules.Pass) []Evaluation {
+func (s *session) evaluations(pass *rules.Input) []Evaluation {
 	out := make([]Evaluation, 0, len(s.configs))
 	for k, c := range s.configs {
 		vis, ren := pass.FlagsReach(k)
 		out = append(out, Evaluation{
 			Config:             c.Config.String(),
 			LTOSymbol:          c.Config.Mode.Symbol,
+			LTO:                c.Config.Mode.LTO,
 			Toolchain:          c.Config.Toolchain.Name,
 			ToolchainVersion:   c.Config.Toolchain.Version,
 			ToolchainHasOption: c.Config.Toolchain.Rename,

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -126,6 +127,10 @@ type Finding struct {
 	// Configs are the configurations the finding holds for, such as
 	// "THIN with LLVM 22.1"; empty for findings about the text itself.
 	Configs []string `json:"configs"`
+	// ConfigIndex are the same configurations as values: indexes into
+	// Result.Evaluations (and Configurations), for Go callers such as
+	// check that decide on them; ConfigsOf looks them up.
+	ConfigIndex []int `json:"-"`
 	// Patch and Hunk name the --patch and its hunk (1-based over the
 	// patch's files) that added the line; null otherwise.
 	Patch        *string `json:"patch"`
@@ -134,7 +139,7 @@ type Finding struct {
 }
 
 // Run lints according to opts. The error is an *InputError for input that
-// could not be read (exit status 2).
+// could not be read (exit status 2), or a rule's error.
 func Run(opts Options) (*Result, error) {
 	selected, err := rules.Select(opts.Enable, opts.Disable)
 	if err != nil {
@@ -148,7 +153,7 @@ func Run(opts Options) (*Result, error) {
 		return nil, err
 	}
 	s.rules, s.minSeverity = selected, opts.MinSeverity
-	return s.lint(), nil
+	return s.lint()
 }
 
 // allStop is the error for a Makefile that every configuration stops
@@ -445,6 +450,7 @@ func (s *session) fail(fl patch.Failure) {
 		}
 	} else if strings.HasPrefix(filepathBase(path), "Kconfig") {
 		fr.kconfig = kconfig.Parse(display, []byte(b.String()))
+		fr.kconfig.Fragment = true
 	}
 	s.fragments = append(s.fragments, fr)
 }
@@ -746,7 +752,7 @@ func kconfigTaint(kev *kconfig.Evaluator, name string) *eval.Gate {
 }
 
 // lint runs the rules and turns their diagnostics into findings.
-func (s *session) lint() *Result {
+func (s *session) lint() (*Result, error) {
 	res := &Result{ConfigsEvaluated: len(s.configs), Findings: []Finding{}, Configurations: []string{}, Invocation: s.inv, Patches: s.patches}
 	if res.Patches == nil {
 		res.Patches = []PatchReport{}
@@ -755,13 +761,13 @@ func (s *session) lint() *Result {
 		res.Configurations = append(res.Configurations, c.Config.String())
 	}
 	res.FilesEvaluated, res.NotFollowed = s.filesEvaluated()
-	pass := &rules.Pass{
+	in := &rules.Input{
 		Makefile: s.makefile,
 		Kconfig:  s.kfiles,
 		Configs:  s.configs,
 		Reach:    s.track,
 	}
-	res.Evaluations = s.evaluations(pass)
+	res.Evaluations = s.evaluations(in)
 	if s.rules == nil {
 		s.rules = rules.All()
 	}
@@ -770,19 +776,27 @@ func (s *session) lint() *Result {
 		enabled[r.ID] = true
 	}
 	sups := s.treeSuppressions()
+	diags, err := rules.Run(in, s.rules)
+	if err != nil {
+		return nil, err
+	}
 	var found []Finding
-	for _, d := range pass.Run(s.rules) {
-		found = append(found, s.finding(pass, d, nil))
+	for _, d := range diags {
+		found = append(found, s.finding(in, d, nil))
 	}
 	found, res.Suppressed = suppress(dedupe(found), sups)
 	for _, fr := range s.fragments {
 		if fr.makefile == nil {
 			continue
 		}
-		fp := &rules.Pass{Makefile: fr.makefile, Fragment: true}
+		fin := &rules.Input{Makefile: fr.makefile, Fragment: true}
+		fdiags, err := rules.Run(fin, s.rules)
+		if err != nil {
+			return nil, err
+		}
 		var ff []Finding
-		for _, d := range fp.Run(s.rules) {
-			ff = append(ff, s.finding(fp, d, fr))
+		for _, d := range fdiags {
+			ff = append(ff, s.finding(fin, d, fr))
 		}
 		fsups := findSuppressions(fr.makefile.Name, fr.text)
 		kept, quiet := suppress(dedupe(ff), fsups)
@@ -812,7 +826,7 @@ func (s *session) lint() *Result {
 	}
 	sortFindings(res.Findings)
 	sort.SliceStable(res.Suppressed, func(i, j int) bool { return findingLess(res.Suppressed[i].Finding, res.Suppressed[j].Finding) })
-	return res
+	return res, nil
 }
 
 // treeSuppressions are the suppression comments of every file lint read,
@@ -866,7 +880,7 @@ func findingLess(a, b Finding) bool {
 	return a.Rule < b.Rule
 }
 
-func (s *session) finding(p *rules.Pass, d rules.Diagnostic, fr *fragment) Finding {
+func (s *session) finding(p *rules.Input, d rules.Diagnostic, fr *fragment) Finding {
 	f := Finding{
 		Rule:     d.Rule.ID,
 		Severity: string(d.Severity),
@@ -875,6 +889,9 @@ func (s *session) finding(p *rules.Pass, d rules.Diagnostic, fr *fragment) Findi
 		Column:   d.Pos.Col,
 		Message:  d.Message,
 		Configs:  p.ConfigNames(d.Configs),
+	}
+	if !p.Fragment {
+		f.ConfigIndex = append([]int(nil), d.Configs...)
 	}
 	if f.Column == 0 {
 		f.Column = 1
@@ -917,12 +934,22 @@ func dedupe(in []Finding) []Finding {
 		k := key{f.Rule, f.File, f.Message, f.Line, f.Column}
 		if i, ok := seen[k]; ok {
 			out[i].Configs = mergeNames(out[i].Configs, f.Configs)
+			out[i].ConfigIndex = mergeIndexes(out[i].ConfigIndex, f.ConfigIndex)
 			continue
 		}
 		seen[k] = len(out)
 		out = append(out, f)
 	}
 	return out
+}
+
+func mergeIndexes(a, b []int) []int {
+	for _, k := range b {
+		if !slices.Contains(a, k) {
+			a = append(a, k)
+		}
+	}
+	return a
 }
 
 func mergeNames(a, b []string) []string {

@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"klpcheck/internal/kbuild"
 )
 
 // KernelConfig is what the probe needs from a kernel .config.
@@ -39,18 +41,21 @@ func (c *KernelConfig) BuildLinker() (name, source string, recorded bool) {
 	case c.RecordedLD != "":
 		return c.RecordedLD, "LD=" + c.RecordedLD + " recorded in include/config/auto.conf.cmd beside " + c.File, true
 	case c.LLDVersion > 0:
-		name := fmt.Sprintf("ld.lld-%d", c.LLDVersion/10000)
+		name := kbuild.LLDName(kbuild.Version(c.LLDVersion))
 		return name, fmt.Sprintf("CONFIG_LLD_VERSION=%d in %s", c.LLDVersion, c.File), false
 	}
 	return "", "", false
 }
+
+// LTO is the .config's LTO mode as a value.
+func (c *KernelConfig) LTO() kbuild.LTOMode { return kbuild.ModeForConfigName(c.LTOMode) }
 
 // ReadKernelConfig parses a kernel .config file, and the LD its Kconfig
 // run recorded in include/config/auto.conf.cmd beside it.
 func ReadKernelConfig(path string) (*KernelConfig, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("--config: %v", err)
+		return nil, err
 	}
 	defer f.Close()
 	cfg, err := ParseKernelConfig(f, path)
@@ -124,13 +129,9 @@ func ParseKernelConfig(r io.Reader, name string) (*KernelConfig, error) {
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s:%d: %v", name, line+1, err)
 	}
-	for _, m := range []struct{ sym, mode string }{
-		{"CONFIG_LTO_CLANG_FULL", "full"},
-		{"CONFIG_LTO_CLANG_THIN", "thin"},
-		{"CONFIG_LTO_CLANG_THIN_DIST", "thin_dist"},
-	} {
-		if cfg.symbolsByName[m.sym] == "y" {
-			cfg.LTOMode = m.mode
+	for _, m := range kbuild.Modes {
+		if m.ClangLTO() && cfg.symbolsByName["CONFIG_"+m.Symbol()] == "y" {
+			cfg.LTOMode = m.ConfigName()
 		}
 	}
 	var err error
@@ -159,7 +160,7 @@ func (c *KernelConfig) number(sym string) (int, error) {
 
 // KbuildVersionString renders major*10000+minor*100+patch as "X.Y.Z".
 func KbuildVersionString(n int) string {
-	return fmt.Sprintf("%d.%d.%d", n/10000, n/100%100, n%100)
+	return kbuild.Version(n).String()
 }
 
 // configWarnings compares a .config with what was probed.
@@ -176,7 +177,7 @@ func configWarnings(cfg *KernelConfig, r *Result) []string {
 		}
 		w = append(w, fmt.Sprintf("%s selects LLD (CONFIG_LD_IS_LLD=y) but %s is GNU %s (from %s): %s", cfg.File, r.Name, r.Flavor, r.Source, fix))
 	}
-	if cfg.ClangVersion >= 230100 && r.Supported != nil && !*r.Supported {
+	if kbuild.Version(cfg.ClangVersion) >= kbuild.RenameRelease && r.Supported != nil && !*r.Supported {
 		w = append(w, fmt.Sprintf("%s has CONFIG_CLANG_VERSION=%d, so a clang-min-version,230100 gate passes, yet %s rejects the flags: a mixed toolchain that a version gate lets through fails at link time",
 			cfg.File, cfg.ClangVersion, r.Name))
 	}

@@ -5,17 +5,18 @@ import (
 	"os"
 	"strings"
 
-	version "github.com/hashicorp/go-version"
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/syntax"
+
+	"klpcheck/internal/kbuild"
 )
 
 // DefaultFlags is the ld-option argument of the kernel's suffix-reduction
 // patch: both flags in one call, -mllvm next to its value.
-const DefaultFlags = "--lto-whole-program-visibility -mllvm -always-rename-promoted-locals=false"
+const DefaultFlags = kbuild.SuffixReductionFlags
 
 // RenameFlag is the LLVM option that turns suffix reduction on.
-const RenameFlag = "-always-rename-promoted-locals"
+const RenameFlag = kbuild.RenameFlag
 
 // SplitFlags splits an ld-option argument into words the way the shell that
 // kbuild's try-run starts would: quotes are removed, variables expanded from
@@ -100,29 +101,9 @@ func paramExpProblem(p *syntax.ParamExp) string {
 	return ""
 }
 
-// takesSeparateValue lists linker options whose value is the next word, so
-// that a group keeps them together: "-mllvm -x=1" is one unit, never two.
-var takesSeparateValue = map[string]bool{
-	"-mllvm": true, "--mllvm": true,
-	"-plugin-opt": true, "--plugin-opt": true,
-	"-z": true, "-m": true, "-o": true, "-L": true, "-T": true,
-	"-e": true, "-u": true, "-y": true, "-soname": true, "-rpath": true,
-}
-
 // Groups splits flag words into the units that can be tested alone: an
-// option together with its separate value.
-func Groups(words []string) [][]string {
-	var groups [][]string
-	for i := 0; i < len(words); i++ {
-		g := []string{words[i]}
-		if takesSeparateValue[words[i]] && i+1 < len(words) {
-			g = append(g, words[i+1])
-			i++
-		}
-		groups = append(groups, g)
-	}
-	return groups
-}
+// option together with its separate value (kbuild.Groups).
+func Groups(words []string) [][]string { return kbuild.Groups(words) }
 
 // Expectation is what a linker's identity predicts about a flag.
 type Expectation string
@@ -134,25 +115,19 @@ const (
 	ExpectUnknown Expectation = "unknown"
 )
 
-var (
-	llvm12   = version.Must(version.NewVersion("12.0.0"))
-	llvm23   = version.Must(version.NewVersion("23.0.0-git"))
-	llvm23_1 = version.Must(version.NewVersion("23.1.0"))
-)
-
 // Expect predicts whether a linker accepts one flag group, from its flavor
 // and version alone, with the reason in a few words.
 func Expect(id Identity, group []string) (Expectation, string) {
 	if len(group) == 0 {
 		return ExpectUnknown, ""
 	}
-	mllvm := group[0] == "-mllvm" || group[0] == "--mllvm" || strings.HasPrefix(group[0], "-mllvm=")
+	mllvm := kbuild.IsMllvm(group[0])
 	switch id.Flavor {
 	case FlavorBFD, FlavorGold:
 		if mllvm {
 			return ExpectNo, fmt.Sprintf("GNU %s reads -mllvm as -m llvm", id.Flavor)
 		}
-		if group[0] == "--lto-whole-program-visibility" {
+		if group[0] == kbuild.VisibilityFlag {
 			return ExpectNo, fmt.Sprintf("GNU %s has no ThinLTO options", id.Flavor)
 		}
 		return ExpectUnknown, ""
@@ -160,12 +135,12 @@ func Expect(id Identity, group []string) (Expectation, string) {
 	default:
 		return ExpectUnknown, "unknown linker"
 	}
-	v := id.Version
-	if v == nil {
+	if id.Version == nil {
 		return ExpectUnknown, "unparsable LLD version"
 	}
-	if group[0] == "--lto-whole-program-visibility" {
-		if v.GreaterThanOrEqual(llvm12) {
+	v := kbuild.Version(id.Kbuild)
+	if group[0] == kbuild.VisibilityFlag {
+		if v >= kbuild.WholeProgramVisibilitySince {
 			return ExpectYes, "LLD has it since LLVM 12"
 		}
 		return ExpectUnknown, "LLD older than 12"
@@ -181,11 +156,11 @@ func Expect(id Identity, group []string) (Expectation, string) {
 	}
 	opt, _, _ := strings.Cut(strings.TrimLeft(value, "-"), "=")
 	switch opt {
-	case strings.TrimLeft(RenameFlag, "-"):
-		switch {
-		case v.GreaterThanOrEqual(llvm23_1):
+	case kbuild.RenameOption:
+		switch kbuild.RenameSupport(v) {
+		case kbuild.SupportYes:
 			return ExpectYes, "LLVM 23.1 and later have it"
-		case v.GreaterThanOrEqual(llvm23):
+		case kbuild.SupportMaybe:
 			return ExpectUnknown, "a 23.0 snapshot may or may not have it"
 		default:
 			return ExpectNo, "added in LLVM 23"

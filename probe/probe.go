@@ -114,6 +114,23 @@ type Group struct {
 	Alone bool `json:"alone"`
 }
 
+// OptionError is a bad Options field (Flags or LDFlags), named as a
+// field: the CLI says which of its flags set it.
+type OptionError struct {
+	Option string // "Flags" or "LDFlags"
+	Err    error
+}
+
+func (e *OptionError) Error() string {
+	what := "the ld-option flags"
+	if e.Option == "LDFlags" {
+		what = "KBUILD_LDFLAGS"
+	}
+	return what + " " + e.Err.Error()
+}
+
+func (e *OptionError) Unwrap() error { return e.Err }
+
 // Probe runs every target and returns the report; results are in target
 // order, or sorted by version when sortByVersion is set (--all). The error
 // is for bad options only: a linker that cannot run is a Result with Error.
@@ -133,14 +150,14 @@ func Probe(ctx context.Context, targets []Target, opts Options, sortByVersion bo
 	getenv := envLookup(opts.Env)
 	flags, err := SplitFlags(opts.Flags, getenv)
 	if err != nil {
-		return nil, fmt.Errorf("--flags %v", err)
+		return nil, &OptionError{Option: "Flags", Err: err}
 	}
 	if len(flags) == 0 {
-		return nil, errors.New("--flags is empty: nothing to probe")
+		return nil, &OptionError{Option: "Flags", Err: errors.New("is empty: nothing to probe")}
 	}
 	ldflags, err := SplitFlags(opts.LDFlags, getenv)
 	if err != nil {
-		return nil, fmt.Errorf("--ldflags %v", err)
+		return nil, &OptionError{Option: "LDFlags", Err: err}
 	}
 	rep := &Report{Flags: flags, LDFlags: ldflags, Linkers: make([]Result, len(targets)), Config: opts.Config, Warnings: []string{}}
 	if rep.LDFlags == nil {

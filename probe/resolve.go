@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"klpcheck/internal/kbuild"
 )
 
 // Selection is how the user told klpcheck which linker to probe, in kbuild's
@@ -43,23 +45,7 @@ type LookPath func(name string) (string, error)
 // rule that chose it. LLVM values other than 1, "-SUFFIX" and "PREFIX/" are
 // an error, as in kbuild ("Invalid value for LLVM").
 func KbuildLD(sel Selection) (name, source string, err error) {
-	switch {
-	case sel.LD != "":
-		return sel.LD, "LD", nil
-	case sel.LLVM != "":
-		switch {
-		case strings.HasSuffix(sel.LLVM, "/"):
-			return sel.LLVM + "ld.lld", "LLVM=" + sel.LLVM, nil
-		case strings.HasPrefix(sel.LLVM, "-"):
-			return "ld.lld" + sel.LLVM, "LLVM=" + sel.LLVM, nil
-		case sel.LLVM == "1":
-			return "ld.lld", "LLVM=1", nil
-		}
-		return "", "", fmt.Errorf("invalid value for LLVM: %q (kbuild accepts 1, a version suffix such as -22, or a directory prefix ending in /)", sel.LLVM)
-	case sel.CrossCompile != "":
-		return sel.CrossCompile + "ld", "CROSS_COMPILE", nil
-	}
-	return "ld", "default", nil
+	return kbuild.LD(sel.LD, sel.LLVM, sel.CrossCompile)
 }
 
 // Resolve turns a selection into targets. Unresolvable names become targets

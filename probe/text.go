@@ -7,18 +7,46 @@ import (
 	"text/tabwriter"
 )
 
-// Verdict is a result's one-word verdict for tables.
-func (r Result) Verdict() string {
+// Outcome is kbuild's answer for one linker as a value.
+type Outcome int
+
+// The outcomes. Unknown: the linker ran but no verdict came of it.
+const (
+	OutcomeUnknown Outcome = iota
+	OutcomeSupported
+	OutcomeUnsupported
+	// OutcomeError: the linker could not be run (Result.Error says why).
+	OutcomeError
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case OutcomeSupported:
+		return "supported"
+	case OutcomeUnsupported:
+		return "unsupported"
+	case OutcomeError:
+		return "error"
+	}
+	return "unknown"
+}
+
+// Outcome is the result's verdict; Reason holds the linker's words for a
+// refusal and Error why it could not run.
+func (r Result) Outcome() Outcome {
 	switch {
 	case r.Error != "":
-		return "error"
+		return OutcomeError
 	case r.Supported == nil:
-		return "unknown"
+		return OutcomeUnknown
 	case *r.Supported:
-		return "supported"
+		return OutcomeSupported
 	}
-	return "unsupported"
+	return OutcomeUnsupported
 }
+
+// Verdict is a result's one-word verdict for tables.
+func (r Result) Verdict() string { return r.Outcome().String() }
 
 // WriteText writes the human report: a table with one row per linker, then
 // what ld-option hides for each linker that has something to say, then a

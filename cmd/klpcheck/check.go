@@ -12,12 +12,12 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"klpcheck/check"
 	"klpcheck/correlate"
 	"klpcheck/fixtures"
+	"klpcheck/internal/kbuild"
 	"klpcheck/internal/report"
 	"klpcheck/lint"
-	"klpcheck/lint/model"
-	"klpcheck/lint/rules"
 	"klpcheck/probe"
 )
 
@@ -79,23 +79,9 @@ func checkCommand() *cli.Command {
 // names the linker; tests empty it to play a machine without LLVM.
 var lldSearchDirs = probe.DefaultLLVMDirs
 
-// The verdicts, as printed and in JSON.
-const (
-	verdictReady         = "ready"
-	verdictNotReady      = "not ready"
-	verdictNotApplicable = "not applicable"
-)
-
-// Area statuses in the verdict's one-line summaries.
-const (
-	areaOK      = "ok"
-	areaFail    = "fail"
-	areaSkipped = "skipped"
-)
-
 // checkReport is the `klpcheck check --format json` document.
 type checkReport struct {
-	Verdict string              `json:"verdict"`
+	Verdict check.Verdict       `json:"verdict"`
 	Status  int                 `json:"status"`
 	Demo    bool                `json:"demo"`
 	Tree    string              `json:"tree"`
@@ -112,11 +98,7 @@ type checkReport struct {
 }
 
 // areaSummary is one line under the verdict.
-type areaSummary struct {
-	Area   string `json:"area"`   // toolchain, makefile, build
-	Status string `json:"status"` // ok, fail, skipped
-	Text   string `json:"text"`
-}
+type areaSummary = check.Area
 
 // checkInputs are the parts check found or was given.
 type checkInputs struct {
@@ -126,7 +108,7 @@ type checkInputs struct {
 	correlateName     string // how it is named in the report
 	correlateBuildDir string
 	cleanup           func()
-	skipped           []string
+	skipped           []check.Skip
 }
 
 func runCheck(c *cli.Context) error {
@@ -152,7 +134,8 @@ func runCheck(c *cli.Context) error {
 	prog := newProgress(c.App.ErrWriter)
 	defer prog.done()
 
-	rep := &checkReport{Demo: in.demo, Tree: in.tree, Build: in.build, Orig: in.orig, Skipped: append([]string{}, in.skipped...), Summary: []areaSummary{}, Next: []string{}}
+	rep := &checkReport{Demo: in.demo, Tree: in.tree, Build: in.build, Orig: in.orig, Summary: []areaSummary{}, Next: []string{}}
+	skipped := append([]check.Skip{}, in.skipped...)
 	if in.demo {
 		rep.Tree, rep.Build = "demo/tree", "demo/build"
 	}
@@ -171,7 +154,7 @@ func runCheck(c *cli.Context) error {
 			}
 			rep.Config = cfg
 		} else {
-			rep.Skipped = append(rep.Skipped, fmt.Sprintf("%s has no .config: the LTO mode is unknown, so every configuration counts", in.build))
+			skipped = append(skipped, check.Skip{Why: fmt.Sprintf("%s has no .config: the LTO mode is unknown, so every configuration counts", in.build)})
 		}
 		if recorded, err = recordedMakeVars(in.build); err != nil {
 			return couldNotRun(fmt.Errorf("%s: %v", in.build, err))
@@ -190,7 +173,7 @@ func runCheck(c *cli.Context) error {
 	targets, err := probe.Resolve(sel, nil)
 	switch {
 	case err != nil && sel.All:
-		rep.Skipped = append(rep.Skipped, "toolchain: "+err.Error())
+		skipped = append(skipped, check.Skip{Area: check.AreaToolchain, Why: err.Error()})
 	case err != nil:
 		return usageError("check: %v", err)
 	default:
@@ -224,7 +207,15 @@ func runCheck(c *cli.Context) error {
 	}
 	prog.done()
 
-	decide(rep, how)
+	dec := check.Decide(check.Inputs{
+		Config: rep.Config, Probe: rep.Probe, Lint: rep.Lint, Correlate: rep.Correlate,
+		AllLinkers: sel.All, LinkerChoice: how, Orig: rep.Orig, Skipped: skipped, Demo: in.demo,
+	})
+	rep.Verdict, rep.Status, rep.Summary, rep.Next = dec.Verdict, dec.Status, dec.Summary, dec.Next
+	rep.Skipped = make([]string, len(dec.Skipped))
+	for i, sk := range dec.Skipped {
+		rep.Skipped[i] = sk.String()
+	}
 	switch format {
 	case report.JSON:
 		err = report.WriteJSON(c.App.Writer, rep)
@@ -278,10 +269,10 @@ func checkFindInputs(c *cli.Context) (*checkInputs, error) {
 		in.build = in.tree // an in-tree build
 	}
 	if in.tree == "" {
-		in.skipped = append(in.skipped, "Makefile: no kernel source tree (pass --tree SRC)")
+		in.skipped = append(in.skipped, check.Skip{Area: check.AreaMakefile, Why: "no kernel source tree (pass --tree SRC)"})
 	}
 	if in.build == "" {
-		in.skipped = append(in.skipped, "build: no build directory (pass --build OBJDIR)")
+		in.skipped = append(in.skipped, check.Skip{Area: check.AreaBuild, Why: "no build directory (pass --build OBJDIR)"})
 	} else {
 		for _, name := range []string{"vmlinux.o", "vmlinux"} {
 			p := filepath.Join(in.build, name)
@@ -291,7 +282,7 @@ func checkFindInputs(c *cli.Context) (*checkInputs, error) {
 			}
 		}
 		if in.vmlinux == "" {
-			in.skipped = append(in.skipped, fmt.Sprintf("build: %s has no vmlinux.o or vmlinux yet (build it, then check again)", in.build))
+			in.skipped = append(in.skipped, check.Skip{Area: check.AreaBuild, Why: fmt.Sprintf("%s has no vmlinux.o or vmlinux yet (build it, then check again)", in.build)})
 		}
 		in.correlateBuildDir = in.build
 	}
@@ -347,7 +338,7 @@ func checkLinkerSelection(c *cli.Context, cfg *probe.KernelConfig, recorded map[
 	case os.Getenv("LD") != "" || os.Getenv("LLVM") != "" || os.Getenv("CROSS_COMPILE") != "":
 		return probe.Selection{LD: os.Getenv("LD"), LLVM: os.Getenv("LLVM"), CrossCompile: os.Getenv("CROSS_COMPILE")}, "LD/LLVM/CROSS_COMPILE from the environment"
 	case cfg != nil && cfg.LDIsLLD && cfg.LLDVersion > 0:
-		name := fmt.Sprintf("ld.lld-%d", cfg.LLDVersion/10000)
+		name := kbuild.LLDName(kbuild.Version(cfg.LLDVersion))
 		return probe.Selection{Explicit: []string{name}}, fmt.Sprintf("%s for CONFIG_LLD_VERSION=%d in the .config", name, cfg.LLDVersion)
 	}
 	return probe.Selection{All: true, LLVMDirs: lldSearchDirs}, "every lld on this machine (nothing names the build's linker)"
@@ -366,29 +357,13 @@ func checkLintOptions(in *checkInputs, recorded map[string]string) lint.Options 
 	}
 	opts.Build = in.build
 	opts.Arch = recorded["ARCH"]
-	opts.LLVM = llvmFromLD(recorded["LD"])
+	opts.LLVM = kbuild.LLVMForLD(recorded["LD"])
 	return opts
-}
-
-// llvmFromLD is the LLVM= value that makes kbuild pick ld as LD: ld.lld-22
-// from LLVM=-22, /opt/llvm/bin/ld.lld from LLVM=/opt/llvm/bin/, ld.lld from
-// LLVM=1; "" (lint's default) for anything else.
-func llvmFromLD(ld string) string {
-	dir, base := filepath.Split(ld)
-	switch {
-	case base == "ld.lld" && dir != "":
-		return dir
-	case base == "ld.lld":
-		return "1"
-	case strings.HasPrefix(base, "ld.lld-") && dir == "":
-		return strings.TrimPrefix(base, "ld.lld")
-	}
-	return ""
 }
 
 // checkCorrelate reads the build's vmlinux.o with progress on a terminal.
 func checkCorrelate(in *checkInputs, maxSuffixed int, prog *progress) (*correlate.Result, error) {
-	// The prediction is details only: decide does not read it.
+	// The prediction is details only: check.Decide does not read it.
 	opts := correlate.Options{MaxSuffixed: maxSuffixed, Against: in.orig, Progress: prog.bytes, Predict: true}
 	if !in.demo {
 		opts.BuildDir = in.correlateBuildDir
@@ -402,267 +377,6 @@ func checkCorrelate(in *checkInputs, maxSuffixed int, prog *progress) (*correlat
 		return nil, err
 	}
 	return correlate.AnalyzeReader(in.correlateName, bytes.NewReader(data), int64(len(data)), opts)
-}
-
-// conflictWithFiles names a conflict and the two definitions' files, as
-// far as provenance knows them: "foo: arch/x86/entry/entry_64.S vs mm/memory.c".
-func conflictWithFiles(cf correlate.Conflict) string {
-	asm, c := cf.Asm.File, cf.C.File
-	if asm == "" && c == "" {
-		return cf.Name
-	}
-	if asm == "" {
-		asm = "an unknown object"
-	}
-	if c == "" {
-		c = "an unknown C file"
-	}
-	return fmt.Sprintf("%s: %s vs %s", cf.Name, asm, c)
-}
-
-// modeLabel is how lint names the .config's LTO mode in its configurations
-// ("THIN with LLVM 22.1"): lint/model's label for the mode's Kconfig symbol.
-func modeLabel(mode string) string {
-	if mode == "none" || mode == "" {
-		return model.ModeNone.Label()
-	}
-	return model.ModeFor("LTO_CLANG_" + strings.ToUpper(mode)).Label()
-}
-
-// lintModeSymbol is the Kconfig symbol of the .config's LTO mode
-// (LTO_CLANG_THIN for "thin"), as lint's evaluations name it.
-func lintModeSymbol(cfg *probe.KernelConfig) string {
-	if cfg.LTOMode == "none" || cfg.LTOMode == "" {
-		return model.ModeNone.Symbol
-	}
-	return "LTO_CLANG_" + strings.ToUpper(cfg.LTOMode)
-}
-
-// relevantLintErrors are the error findings that hold for the build's LTO
-// mode (all of them when there is no .config), and the rest. A finding's
-// configurations are looked up in lint's typed evaluations, never parsed.
-func relevantLintErrors(lr *lint.Result, cfg *probe.KernelConfig) (here, elsewhere []lint.Finding) {
-	symbolOf := map[string]string{}
-	for _, e := range lr.Evaluations {
-		symbolOf[e.Config] = e.LTOSymbol
-	}
-	for _, f := range lr.Findings {
-		if f.Severity != "error" {
-			continue
-		}
-		if cfg == nil || len(f.Configs) == 0 {
-			here = append(here, f)
-			continue
-		}
-		match := false
-		for _, conf := range f.Configs {
-			match = match || symbolOf[conf] == lintModeSymbol(cfg)
-		}
-		if match {
-			here = append(here, f)
-		} else {
-			elsewhere = append(elsewhere, f)
-		}
-	}
-	return here, elsewhere
-}
-
-// flagsArrival says whether the evaluation saw the flags reach the
-// KBUILD_LDFLAGS of in-process ThinLTO with a toolchain that supports them
-// (the configurations LTO006 looks at): the first such configuration, and
-// whether any of them was undecided.
-func flagsArrival(lr *lint.Result) (reached string, undecided bool, evaluated int) {
-	for _, e := range lr.Evaluations {
-		if e.Build || e.LTOSymbol != "LTO_CLANG_THIN" || !e.ToolchainHasOption {
-			continue
-		}
-		evaluated++
-		if e.FlagsReached() && reached == "" {
-			reached = e.Config
-		}
-		if !e.Stopped && (e.Visibility == rules.ReachMaybe || e.Rename == rules.ReachMaybe) {
-			undecided = true
-		}
-	}
-	return reached, undecided, evaluated
-}
-
-// The line kbuild needs, for the Next step of a Makefile without it.
-const suffixReductionLine = "KBUILD_LDFLAGS += $(call ld-option,--lto-whole-program-visibility -mllvm -always-rename-promoted-locals=false)"
-
-// decideMakefile is the Makefile area: no error for the build's mode, and
-// the flags seen arriving in in-process ThinLTO's KBUILD_LDFLAGS when the
-// build is (or may be) THIN. Anything the evaluation could not see is a
-// failure with its reason, never "ok".
-func decideMakefile(rep *checkReport, add func(area, status, text string), next func(string)) {
-	lr := rep.Lint
-	if lr == nil {
-		add("makefile", areaSkipped, "no kernel source tree to lint")
-		return
-	}
-	here, elsewhere := relevantLintErrors(lr, rep.Config)
-	scope := "any configuration"
-	thin := true
-	if rep.Config != nil {
-		scope = modeLabel(rep.Config.LTOMode)
-		thin = rep.Config.LTOMode == "thin"
-	}
-	reached, undecided, evaluated := flagsArrival(lr)
-	switch {
-	case len(here) > 0:
-		f := here[0]
-		add("makefile", areaFail, fmt.Sprintf("%s for %s; first: %s:%d: %s [%s]", plural(len(here), "error"), scope, f.File, f.Line, firstSentence(f.Message), f.Rule))
-		next(fmt.Sprintf("Fix the Makefile findings above (klpcheck lint --explain %s explains the rule with a bad and a good example).", f.Rule))
-	case thin && evaluated == 0:
-		add("makefile", areaFail, "the evaluation has no in-process ThinLTO configuration (the tree's arch/Kconfig offers no LTO_CLANG_THIN?), so it cannot tell whether the flags are added")
-		next("Check the tree's arch/Kconfig LTO choice; klpcheck lint --format json lists the configurations evaluated.")
-	case thin && reached == "" && undecided:
-		add("makefile", areaFail, "the evaluation could not decide whether the suffix-reduction flags reach KBUILD_LDFLAGS for THIN (see the lint notes)")
-		next("Make the ThinLTO branch add the flags unconditionally through one ld-option call: " + suffixReductionLine)
-	case thin && reached == "":
-		add("makefile", areaFail, "the Makefile never adds the suffix-reduction flags for THIN, even with a linker that supports them [LTO006]")
-		next("Add to the in-process ThinLTO branch (ifdef CONFIG_LTO_CLANG_THIN) of the top-level Makefile: " + suffixReductionLine)
-	default:
-		text := "adds the flags correctly for " + scope
-		if thin {
-			text = fmt.Sprintf("adds the flags for %s: both reach KBUILD_LDFLAGS with %s", scope, strings.TrimPrefix(reached, "THIN with "))
-		}
-		if len(elsewhere) > 0 {
-			text += fmt.Sprintf(" (%s in other configurations; see below)", plural(len(elsewhere), "error"))
-		}
-		add("makefile", areaOK, text)
-	}
-}
-
-// decide fills in the verdict, the area summaries, the exit status and the
-// next steps from the sections that ran.
-func decide(rep *checkReport, linkerChoice string) {
-	ready := true
-	add := func(area, status, text string) {
-		rep.Summary = append(rep.Summary, areaSummary{Area: area, Status: status, Text: text})
-		if status != areaOK {
-			ready = false
-		}
-	}
-	next := func(s string) { rep.Next = append(rep.Next, s) }
-
-	// Toolchain: the build's linker must accept the flags; with --all
-	// (nothing named the linker) one that does is enough to build with.
-	switch pr := rep.Probe; {
-	case pr == nil:
-		add("toolchain", areaSkipped, "no linker could be probed")
-		next("Install LLD from LLVM 23.1 or later (Debian/Ubuntu: apt-get install lld-23 once packaged; or an upstream build) and pass --ld PATH; to see what an installed lld answers: apt-get install lld-22")
-	default:
-		var ok, no, broken []string
-		reasons := map[string][]string{} // refusal reason -> linkers
-		var order []string
-		for _, l := range pr.Linkers {
-			name := filepath.Base(l.Path)
-			if l.Version != "" {
-				name += " " + l.Version
-			}
-			switch l.Verdict() {
-			case "supported":
-				ok = append(ok, name)
-			case "unsupported":
-				no = append(no, name)
-				if _, seen := reasons[l.Reason]; !seen {
-					order = append(order, l.Reason)
-				}
-				reasons[l.Reason] = append(reasons[l.Reason], name)
-			default:
-				broken = append(broken, l.Error)
-			}
-		}
-		var why []string
-		for _, r := range order {
-			if len(order) == 1 {
-				why = append(why, r)
-			} else {
-				why = append(why, strings.Join(reasons[r], ", ")+": "+r)
-			}
-		}
-		all := len(pr.Linkers) > 0 && strings.HasPrefix(linkerChoice, "every lld")
-		switch {
-		case len(broken) > 0 && len(ok) == 0 && len(no) == 0:
-			add("toolchain", areaSkipped, "could not probe: "+strings.Join(broken, "; "))
-			next("Make the build's linker available (or name it with --ld) and check again.")
-		case all && len(ok) > 0:
-			add("toolchain", areaOK, fmt.Sprintf("%s accepts the flags (probed %s)", strings.Join(ok, ", "), linkerChoice))
-			next("Build with a linker that accepts the flags: make LLVM=<its bin directory>/ or LD=<path>.")
-		case len(no) == 0 && len(broken) == 0:
-			add("toolchain", areaOK, fmt.Sprintf("%s accepts the flags (%s)", strings.Join(ok, ", "), linkerChoice))
-		case len(no) == 0:
-			add("toolchain", areaSkipped, "could not probe: "+strings.Join(broken, "; "))
-			next("Make the build's linker available (or name it with --ld) and check again.")
-		default:
-			verb := "refuses"
-			if len(no) > 1 {
-				verb = "refuse"
-			}
-			add("toolchain", areaFail, fmt.Sprintf("%s %s the flags, so ld-option leaves them out (%s): %s", strings.Join(no, ", "), verb, linkerChoice, strings.Join(why, "; ")))
-			next("Use LLD from LLVM 23.1 or later for this build (make LLVM=/path/to/llvm-23/bin/); `klpcheck probe --all` lists what this machine has.")
-		}
-	}
-
-	decideLinkTest(rep, strings.HasPrefix(linkerChoice, "every lld"), add, next)
-	decideMakefile(rep, add, next)
-
-	// Build.
-	switch cr := rep.Correlate; {
-	case cr == nil:
-		add("build", areaSkipped, "no vmlinux.o or vmlinux to read")
-	default:
-		hard := 0
-		var names []string
-		for _, cf := range cr.Conflicts {
-			if cf.Class == correlate.ClassHard {
-				hard++
-				names = append(names, conflictWithFiles(cf))
-			}
-		}
-		count := fmt.Sprintf("%d .llvm.<hash> functions and %d data objects", cr.Suffixed.Functions, cr.Suffixed.Data)
-		var problems []string
-		if hard > 0 {
-			problems = append(problems, fmt.Sprintf("%s (%s): the link fails once the flags are on", plural(hard, "hard asm/C conflict"), strings.Join(names, ", ")))
-			next("Rename each conflicting assembly global or C static (the fix lines above name both definitions).")
-		}
-		if gap := cr.ProvenanceGap(); gap != "" {
-			problems = append(problems, gap)
-			next("Give correlate complete evidence: the build's objects (--build) or intact debug info; the problems above name the file and section.")
-		}
-		if b := cr.Budget; b != nil && b.Exceeded {
-			problems = append(problems, fmt.Sprintf("%d suffixed symbols exceed the budget of %d: the flags are not in effect", b.Count, b.Max))
-			next("Rebuild with a linker that accepts the flags, then check the count again.")
-		}
-		if t := cr.Twins; t != nil && len(t.Ambiguous) > 0 {
-			problems = append(problems, fmt.Sprintf("%s against %s", plural(len(t.Ambiguous), "ambiguous twin"), rep.Orig))
-			next("Make the ambiguous names unique before building a live patch (klp-diff refuses to guess).")
-		}
-		if len(problems) > 0 {
-			add("build", areaFail, strings.Join(problems, "; ")+"; "+count)
-		} else {
-			add("build", areaOK, "no hard conflicts; "+count)
-		}
-	}
-
-	switch {
-	case rep.Config != nil && rep.Config.LTOMode != "thin" && rep.Config.LTOMode != "thin_dist":
-		rep.Verdict, rep.Status = verdictNotApplicable, report.ExitClean
-		rep.Next = []string{fmt.Sprintf("%s selects %s: suffix reduction is a ThinLTO feature (CONFIG_LTO_CLANG_THIN).", rep.Config.File, modeLabel(rep.Config.LTOMode))}
-	case ready:
-		rep.Verdict, rep.Status = verdictReady, report.ExitClean
-	default:
-		rep.Verdict, rep.Status = verdictNotReady, report.ExitFindings
-	}
-	for _, s := range rep.Skipped {
-		if strings.HasPrefix(s, "Makefile:") || strings.HasPrefix(s, "build:") {
-			next("Skipped " + s + ".")
-		}
-	}
-	if rep.Demo {
-		next("This was the embedded demo. Point check at a real kernel: klpcheck check --tree ~/linux --build ~/linux/out (or run it inside either).")
-	}
 }
 
 // writeCheckText writes the verdict, its summary lines and the sections;
@@ -686,7 +400,7 @@ func writeCheckText(w io.Writer, rep *checkReport, o lint.TextOptions) error {
 	}
 	writeCheckVerdict(&b, rep, o)
 	if rep.Config != nil {
-		fmt.Fprintf(&b, "  (%s: LTO mode %s, CONFIG_LLD_VERSION=%d, CONFIG_CLANG_VERSION=%d)\n", rep.Config.File, modeLabel(rep.Config.LTOMode), rep.Config.LLDVersion, rep.Config.ClangVersion)
+		fmt.Fprintf(&b, "  (%s: LTO mode %s, CONFIG_LLD_VERSION=%d, CONFIG_CLANG_VERSION=%d)\n", rep.Config.File, rep.Config.LTO().Label(), rep.Config.LLDVersion, rep.Config.ClangVersion)
 	}
 	section := func(title string) { fmt.Fprintf(&b, "\n== %s\n\n", title) }
 	if rep.Probe != nil {
@@ -729,13 +443,13 @@ func writeCheckText(w io.Writer, rep *checkReport, o lint.TextOptions) error {
 
 // writeCheckVerdict writes the verdict line and one line per area.
 func writeCheckVerdict(b *strings.Builder, rep *checkReport, o lint.TextOptions) {
-	fmt.Fprintf(b, "Suffix reduction: %s\n", o.Style.Verdict(rep.Verdict, rep.Verdict == verdictReady, rep.Verdict == verdictNotReady))
+	fmt.Fprintf(b, "Suffix reduction: %s\n", o.Style.Verdict(string(rep.Verdict), rep.Verdict == check.Ready, rep.Verdict == check.NotReady))
 	for _, s := range rep.Summary {
 		status := fmt.Sprintf("%-7s", s.Status)
 		switch s.Status {
-		case areaOK:
+		case string(check.StatusOK):
 			status = o.Style.Verdict(status, true, false)
-		case areaFail:
+		case string(check.StatusFail):
 			status = o.Style.Verdict(status, false, true)
 		}
 		fmt.Fprintf(b, "  %-9s  %s  %s\n", s.Area, status, s.Text)
@@ -768,22 +482,4 @@ func checkSARIF(rep *checkReport) report.SARIFLog {
 		report.NumberFingerprints(run.Results)
 	}
 	return report.SARIFLog{Schema: report.SARIFSchema, Version: report.SARIFVersion, Runs: []report.SARIFRun{run}}
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
-}
-
-// firstSentence shortens a finding's message for the one-line summary.
-func firstSentence(s string) string {
-	if i := strings.Index(s, ": "); i > 0 && i < 160 {
-		return s[:i]
-	}
-	if len(s) > 160 {
-		return s[:157] + "..."
-	}
-	return s
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -87,7 +88,7 @@ func runProbe(c *cli.Context) error {
 	if path := c.String("config"); path != "" {
 		cfg, err := probe.ReadKernelConfig(path)
 		if err != nil {
-			return couldNotRun(err)
+			return couldNotRun(fmt.Errorf("--config: %v", err))
 		}
 		opts.Config = cfg
 		sel = configuredSelection(c, sel, cfg)
@@ -115,12 +116,26 @@ func runProbeSelection(ctx context.Context, sel probe.Selection, opts probe.Opti
 	}
 	rep, err := probe.Probe(ctx, targets, opts, sel.All)
 	if err != nil {
-		return nil, usageError("probe: %v", err)
+		return nil, usageError("probe: %v", probeOptionError(err))
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, couldNotRun(fmt.Errorf("probe: stopped before every linker answered (%v)", err)) // a signal: no half report
 	}
 	return rep, nil
+}
+
+// probeOptionError names the command-line flag behind a bad probe option:
+// "--flags ..." for Options.Flags, "--ldflags ..." for Options.LDFlags.
+func probeOptionError(err error) error {
+	var oe *probe.OptionError
+	if !errors.As(err, &oe) {
+		return err
+	}
+	flag := "--flags"
+	if oe.Option == "LDFlags" {
+		flag = "--ldflags"
+	}
+	return fmt.Errorf("%s %v", flag, oe.Err)
 }
 
 // configuredSelection probes the linker a .config made with LLD was built

@@ -30,12 +30,18 @@ type Cmp struct {
 	L, R Expr
 }
 
-func (e *Sym) String() string { return e.Name }
-func (e *Str) String() string { return strconv.Quote(e.Value) }
-func (e *Not) String() string { return "!" + e.X.String() }
-func (e *And) String() string { return "(" + e.L.String() + " && " + e.R.String() + ")" }
-func (e *Or) String() string  { return "(" + e.L.String() + " || " + e.R.String() + ")" }
-func (e *Cmp) String() string { return e.L.String() + " " + e.Op + " " + e.R.String() }
+// Invalid is an expression that did not parse: Eval gives Unknown, so an
+// unparsable "depends on" or "if" never counts as true. Text is the
+// expression as written; File.Problems has the error.
+type Invalid struct{ Text string }
+
+func (e *Invalid) String() string { return e.Text }
+func (e *Sym) String() string     { return e.Name }
+func (e *Str) String() string     { return strconv.Quote(e.Value) }
+func (e *Not) String() string     { return "!" + e.X.String() }
+func (e *And) String() string     { return "(" + e.L.String() + " && " + e.R.String() + ")" }
+func (e *Or) String() string      { return "(" + e.L.String() + " || " + e.R.String() + ")" }
+func (e *Cmp) String() string     { return e.L.String() + " " + e.Op + " " + e.R.String() }
 
 // ParseExpr parses a Kconfig expression.
 func ParseExpr(s string) (Expr, error) {

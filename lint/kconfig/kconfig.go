@@ -29,6 +29,9 @@ type File struct {
 	Name    string
 	Symbols []*Symbol // config and menuconfig entries in file order
 	Choices []*Choice
+	// Fragment: the added lines of a hunk that did not apply, parsed out
+	// of context (their problems are not the file's).
+	Fragment bool
 	// Problems are lines that could not be understood; they are reported
 	// by the caller but never stop the reading.
 	Problems []Problem
@@ -38,7 +41,21 @@ type File struct {
 type Problem struct {
 	Pos Pos
 	Msg string
+	// Kind says whose limit it is: a syntax error in the file, a Kconfig
+	// macro ($(cc-option,...)) klpcheck does not expand, or a keyword it
+	// does not know.
+	Kind ProblemKind
 }
+
+// ProblemKind classifies a Problem.
+type ProblemKind int
+
+// The kinds of problems.
+const (
+	ProblemSyntax ProblemKind = iota
+	ProblemMacro
+	ProblemKeyword
+)
 
 // Symbol is one config entry.
 type Symbol struct {
@@ -192,6 +209,26 @@ func (p *kparser) problem(pos Pos, msg string) {
 	p.f.Problems = append(p.f.Problems, Problem{Pos: pos, Msg: msg})
 }
 
+func (p *kparser) problemOf(kind ProblemKind, pos Pos, msg string) {
+	p.f.Problems = append(p.f.Problems, Problem{Pos: pos, Msg: msg, Kind: kind})
+}
+
+// expr parses a condition or value; one that does not parse is a problem
+// at pos and an *Invalid, which evaluates to unknown (never to true, as a
+// nil condition would).
+func (p *kparser) expr(pos Pos, text string) Expr {
+	e, err := ParseExpr(text)
+	if err != nil {
+		kind := ProblemSyntax
+		if strings.Contains(text, "$(") {
+			kind = ProblemMacro
+		}
+		p.problemOf(kind, pos, err.Error())
+		return &Invalid{Text: text}
+	}
+	return e
+}
+
 func (p *kparser) statement(kw, rest string, pos Pos) {
 	switch kw {
 	case "config", "menuconfig":
@@ -216,10 +253,7 @@ func (p *kparser) statement(kw, rest string, pos Pos) {
 		p.cur = nil
 		p.inChoiceEntry = false
 	case "if":
-		e, err := ParseExpr(rest)
-		if err != nil {
-			p.problem(pos, err.Error())
-		}
+		e := p.expr(pos, rest)
 		p.blocks = append(p.blocks, Dep{Pos: pos, Expr: e})
 		p.cur = nil
 	case "endif":
@@ -274,10 +308,7 @@ func (p *kparser) statement(kw, rest string, pos Pos) {
 			p.problem(pos, "expected 'depends on'")
 			return
 		}
-		e, err := ParseExpr(strings.TrimSpace(on))
-		if err != nil {
-			p.problem(pos, err.Error())
-		}
+		e := p.expr(pos, strings.TrimSpace(on))
 		switch {
 		case p.cur != nil:
 			p.cur.Depends = append(p.cur.Depends, Dep{Pos: pos, Expr: e})
@@ -289,14 +320,14 @@ func (p *kparser) statement(kw, rest string, pos Pos) {
 			target, cond := splitIf(rest)
 			s := Select{Pos: pos, Target: target}
 			if cond != "" {
-				s.Cond, _ = ParseExpr(cond)
+				s.Cond = p.expr(pos, cond)
 			}
 			p.cur.Selects = append(p.cur.Selects, s)
 		}
 	case "range", "option", "modules", "visible", "optional", "transitional", "allnoconfig_y", "defconfig_list", "modules_option":
 		// Do not affect the value of a symbol at its default.
 	default:
-		p.problem(pos, fmt.Sprintf("unknown Kconfig keyword %q", kw))
+		p.problemOf(ProblemKeyword, pos, fmt.Sprintf("unknown Kconfig keyword %q", kw))
 	}
 	if kw != "menu" && kw != "depends" && kw != "visible" {
 		p.inMenuHead = false
@@ -305,17 +336,9 @@ func (p *kparser) statement(kw, rest string, pos Pos) {
 
 func (p *kparser) addDefault(rest string, pos Pos) {
 	val, cond := splitIf(rest)
-	e, err := ParseExpr(val)
-	if err != nil {
-		p.problem(pos, err.Error())
-		return
-	}
-	d := Default{Pos: pos, Expr: e}
+	d := Default{Pos: pos, Expr: p.expr(pos, val)}
 	if cond != "" {
-		d.Cond, err = ParseExpr(cond)
-		if err != nil {
-			p.problem(pos, err.Error())
-		}
+		d.Cond = p.expr(pos, cond)
 	}
 	p.cur.Defaults = append(p.cur.Defaults, d)
 }

@@ -121,3 +121,53 @@ func TestExpr(t *testing.T) {
 		}
 	}
 }
+
+// TestUnparsableConditionsAreUnknown: a condition that does not parse is
+// a problem at its line and evaluates to unknown, never to true, in
+// "depends on", "if" blocks, "select ... if" and "default ... if".
+func TestUnparsableConditionsAreUnknown(t *testing.T) {
+	src := `config DEP
+	bool
+	default y
+	depends on A &&
+if (A
+config IN_IF
+	bool
+	default y
+endif
+config SEL_BY
+	bool
+	default y
+	select SELECTED if A ||
+config SELECTED
+	bool
+config DEF
+	bool
+	default y if A (
+	default n
+config GOOD
+	bool
+	default y
+	depends on A
+`
+	f := Parse("Kconfig", []byte(src))
+	var lines []int
+	for _, p := range f.Problems {
+		lines = append(lines, p.Pos.Line)
+	}
+	if len(lines) != 4 || lines[0] != 4 || lines[1] != 5 || lines[2] != 13 || lines[3] != 18 {
+		t.Errorf("problems at lines %v (%+v), want 4, 5, 13, 18", lines, f.Problems)
+	}
+	ev := NewEvaluator([]*File{f}, func(n string) (string, bool) {
+		v, ok := map[string]string{"A": "y"}[n]
+		return v, ok
+	})
+	for _, name := range []string{"DEP", "IN_IF", "SELECTED", "DEF"} {
+		if v, ok := ev.Value(name); ok {
+			t.Errorf("%s = %q, want unknown: its condition does not parse", name, v)
+		}
+	}
+	if v, ok := ev.Value("GOOD"); !ok || v != "y" {
+		t.Errorf("GOOD = %q (%v), want y", v, ok)
+	}
+}

@@ -2,18 +2,16 @@ package model
 
 import (
 	"strings"
+
+	"klpcheck/internal/kbuild"
 )
 
-// The suffix-reduction flags, as kbuild spells them.
+// The suffix-reduction flags, as kbuild spells them (internal/kbuild).
 const (
-	// VisibilityFlag is lld's whole-program visibility switch.
-	VisibilityFlag = "--lto-whole-program-visibility"
-	// Mllvm passes the next word to LLVM's option parser.
-	Mllvm = "-mllvm"
-	// RenameOption is the LLVM option, without dashes or value.
-	RenameOption = "always-rename-promoted-locals"
-	// RenameValue is the word that follows -mllvm.
-	RenameValue = "-always-rename-promoted-locals=false"
+	VisibilityFlag = kbuild.VisibilityFlag
+	Mllvm          = kbuild.Mllvm
+	RenameOption   = kbuild.RenameOption
+	RenameValue    = kbuild.RenameValue
 )
 
 // Spelling classifies a word that looks like one of the two flags.
@@ -51,7 +49,7 @@ func Classify(w string) Spelling {
 	name, value, hasValue := strings.Cut(body, "=")
 	norm := strings.ToLower(strings.ReplaceAll(name, "_", "-"))
 	switch {
-	case norm == "lto-whole-program-visibility":
+	case norm == strings.TrimLeft(VisibilityFlag, "-"):
 		if strings.Contains(name, "_") || dashes == 0 || dashes > 2 || hasValue || name != norm {
 			return VisibilityTypo
 		}
@@ -81,7 +79,7 @@ func Classify(w string) Spelling {
 	if near(norm, RenameOption) || strings.Contains(norm, "rename-promoted") || strings.Contains(norm, "renamepromoted") {
 		return RenameTypo
 	}
-	if near(norm, "lto-whole-program-visibility") || strings.Contains(norm, "whole-program-visib") {
+	if near(norm, strings.TrimLeft(VisibilityFlag, "-")) || strings.Contains(norm, "whole-program-visib") {
 		return VisibilityTypo
 	}
 	return NotFlag

@@ -7,6 +7,8 @@ package model
 
 import (
 	"strconv"
+
+	"klpcheck/internal/kbuild"
 )
 
 // Toolchain is clang and lld of one LLVM version.
@@ -32,18 +34,18 @@ type Toolchain struct {
 // have it for both ThinLTO modes, and a 23.0.0git snapshot may or may not.
 func ForBuild(lldVersion int, where string) Toolchain {
 	t := Toolchain{Version: lldVersion}
-	switch {
-	case lldVersion <= 0:
+	if lldVersion <= 0 {
 		t.Name = "the linker configured in " + where
 		t.Uncertain = true
 		return t
-	case lldVersion >= 230100:
+	}
+	switch kbuild.RenameSupport(kbuild.Version(lldVersion)) {
+	case kbuild.SupportYes:
 		t.Rename, t.Distributed = true, true
-	case lldVersion >= 230000:
+	case kbuild.SupportMaybe:
 		t.Uncertain = true
 	}
-	t.Name = "LLD " + strconv.Itoa(lldVersion/10000) + "." + strconv.Itoa(lldVersion/100%100) + "." +
-		strconv.Itoa(lldVersion%100) + " as configured in " + where
+	t.Name = "LLD " + kbuild.Version(lldVersion).String() + " as configured in " + where
 	return t
 }
 
@@ -53,10 +55,10 @@ func ForBuild(lldVersion int, where string) Toolchain {
 // both modes.
 func Toolchains() []Toolchain {
 	return []Toolchain{
-		{Name: "LLVM 22.1", Version: 220100},
-		{Name: "LLVM 23.0.0git (before the option)", Version: 230000},
-		{Name: "LLVM 23.0.0git (in-process only)", Version: 230000, Rename: true},
-		{Name: "LLVM 23.1", Version: 230100, Rename: true, Distributed: true},
+		{Name: "LLVM 22.1", Version: int(kbuild.MakeVersion(22, 1, 0))},
+		{Name: "LLVM 23.0.0git (before the option)", Version: int(kbuild.RenameSnapshot)},
+		{Name: "LLVM 23.0.0git (in-process only)", Version: int(kbuild.RenameSnapshot), Rename: true},
+		{Name: "LLVM 23.1", Version: int(kbuild.RenameRelease), Rename: true, Distributed: true},
 	}
 }
 
@@ -66,41 +68,45 @@ type Mode struct {
 	Name string
 	// Symbol is the Kconfig symbol, without CONFIG_: LTO_NONE, LTO_CLANG_THIN...
 	Symbol string
+	// LTO is the mode as a value; kbuild.LTOOther for an LTO_CLANG_*
+	// member klpcheck does not know.
+	LTO kbuild.LTOMode
 }
 
 // ModeNone is a build without Clang LTO.
-var ModeNone = Mode{Name: "none", Symbol: "LTO_NONE"}
+var ModeNone = Mode{Name: "none", Symbol: kbuild.LTONone.Symbol(), LTO: kbuild.LTONone}
 
 // ModeFor returns the mode a choice member selects.
 func ModeFor(symbol string) Mode {
 	const prefix = "LTO_CLANG_"
+	lto := kbuild.ModeForSymbol(symbol)
 	if len(symbol) > len(prefix) && symbol[:len(prefix)] == prefix {
-		return Mode{Name: symbol[len(prefix):], Symbol: symbol}
+		return Mode{Name: symbol[len(prefix):], Symbol: symbol, LTO: lto}
 	}
-	return Mode{Name: "none", Symbol: symbol}
+	return Mode{Name: "none", Symbol: symbol, LTO: kbuild.LTONone}
 }
 
 // DefaultModes are the modes used when no arch/Kconfig says otherwise.
 func DefaultModes() []Mode {
-	return []Mode{ModeNone, ModeFor("LTO_CLANG_FULL"), ModeFor("LTO_CLANG_THIN")}
+	return []Mode{ModeNone, ModeFor(kbuild.LTOFull.Symbol()), ModeFor(kbuild.LTOThin.Symbol())}
 }
 
 // ClangLTO reports whether the mode is any Clang LTO.
-func (m Mode) ClangLTO() bool { return m.Name != "none" }
+func (m Mode) ClangLTO() bool { return m.LTO.ClangLTO() }
 
 // Full reports whether the mode is full (monolithic) LTO.
-func (m Mode) Full() bool { return m.Name == "FULL" }
+func (m Mode) Full() bool { return m.LTO == kbuild.LTOFull }
 
 // InProcessThin reports whether lld runs the ThinLTO backends itself.
-func (m Mode) InProcessThin() bool { return m.Name == "THIN" }
+func (m Mode) InProcessThin() bool { return m.LTO == kbuild.LTOThin }
 
 // DistributedThin reports whether the ThinLTO backends run outside lld.
-func (m Mode) DistributedThin() bool { return m.Name == "THIN_DIST" }
+func (m Mode) DistributedThin() bool { return m.LTO == kbuild.LTOThinDist }
 
 // Label is how the mode is named in findings.
 func (m Mode) Label() string {
-	if m.Name == "none" {
-		return "no Clang LTO"
+	if m.LTO == kbuild.LTONone {
+		return kbuild.LTONone.Label()
 	}
 	return m.Name
 }

@@ -36,7 +36,7 @@ endif`,
 	Run: runLTO001,
 }
 
-func runLTO001(p *Pass) {
+func runLTO001(p *Pass) error {
 	f := p.getFacts()
 	g := newGrouper()
 	for k, c := range p.Configs {
@@ -63,4 +63,5 @@ func runLTO001(p *Pass) {
 		}
 		p.report(e.pos, e.configs, e.allMaybe, e.why, msg)
 	}
+	return nil
 }

@@ -35,7 +35,7 @@ endif`,
 	Run: runLTO002,
 }
 
-func runLTO002(p *Pass) {
+func runLTO002(p *Pass) error {
 	f := p.getFacts()
 	g := newGrouper()
 	for k, c := range p.Configs {
@@ -61,6 +61,7 @@ func runLTO002(p *Pass) {
 		msg := fmt.Sprintf("%s reaches %s; suffix reduction belongs to in-process ThinLTO only (CONFIG_LTO_CLANG_THIN)", flagName(e.occ), joinAnd(where))
 		p.report(e.pos, e.configs, e.allMaybe, e.why, msg)
 	}
+	return nil
 }
 
 func flagName(o Occurrence) string {

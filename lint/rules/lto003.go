@@ -42,7 +42,7 @@ endif`,
 	Run: runLTO003,
 }
 
-func runLTO003(p *Pass) {
+func runLTO003(p *Pass) error {
 	f := p.getFacts()
 	g := newGrouper()
 	for k, c := range p.Configs {
@@ -65,4 +65,5 @@ func runLTO003(p *Pass) {
 			p.toolchainNames(e.configs), how)
 		p.report(e.pos, e.configs, e.allMaybe, e.why, msg)
 	}
+	return nil
 }

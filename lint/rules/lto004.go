@@ -31,7 +31,7 @@ KBUILD_LDFLAGS += $(call ld-option,--lto-whole-program-visibility -mllvm -always
 	Run: runLTO004,
 }
 
-func runLTO004(p *Pass) {
+func runLTO004(p *Pass) error {
 	f := p.getFacts()
 	g := newGrouper()
 	for k := range p.Configs {
@@ -90,4 +90,5 @@ func runLTO004(p *Pass) {
 		}
 		p.report(e.pos, e.configs, e.allMaybe, e.why, msg)
 	}
+	return nil
 }

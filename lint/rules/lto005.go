@@ -40,7 +40,7 @@ endif`,
 	Run: runLTO005,
 }
 
-func runLTO005(p *Pass) {
+func runLTO005(p *Pass) error {
 	f := p.getFacts()
 	type gateUse struct {
 		what, subject string
@@ -103,4 +103,5 @@ func runLTO005(p *Pass) {
 		}
 		p.report(pos, u.configs, u.maybe, u.why, msg)
 	}
+	return nil
 }

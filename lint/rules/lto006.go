@@ -38,9 +38,9 @@ endif`,
 	Run: runLTO006,
 }
 
-func runLTO006(p *Pass) {
+func runLTO006(p *Pass) error {
 	if len(p.Configs) == 0 || !mentions(p.Makefile, "CONFIG_LTO_CLANG") {
-		return
+		return nil
 	}
 	f := p.getFacts()
 	var lacking []int
@@ -52,7 +52,7 @@ func runLTO006(p *Pass) {
 		}
 		capable++
 		if present, _ := hasKind(f.vmlinux[k], OccRename); present {
-			return // some capable configuration gets the feature
+			return nil // some capable configuration gets the feature
 		}
 		if present, _ := hasKind(f.link[k], OccRename); present {
 			moduleOnly = true
@@ -60,13 +60,14 @@ func runLTO006(p *Pass) {
 		lacking = append(lacking, k)
 	}
 	if capable == 0 {
-		return
+		return nil
 	}
 	msg := "in-process ThinLTO never gets --lto-whole-program-visibility -mllvm -always-rename-promoted-locals=false, even with a linker that supports it; add $(call ld-option,...) with both flags to the ThinLTO branch"
 	if moduleOnly {
 		msg = "only module links get -mllvm -always-rename-promoted-locals=false; vmlinux.o's ThinLTO link (KBUILD_LDFLAGS) never does"
 	}
 	p.report(thinAnchor(p), lacking, false, "", msg)
+	return nil
 }
 
 // mentions reports whether any expression of f contains s.

@@ -92,13 +92,13 @@ func ReachWanted(f *makefile.File) map[makefile.Node]bool {
 	return out
 }
 
-func runLTO007(p *Pass) {
+func runLTO007(p *Pass) error {
 	// Misspellings: in the source, whatever the configuration.
 	misspellings(p.Makefile, p.Reach, func(n makefile.Node, pos makefile.Pos, msg string) {
 		p.report(pos, p.reachedIn(n), false, "", msg)
 	})
 	if len(p.Configs) == 0 {
-		return
+		return nil
 	}
 	// Placement: the evaluated variables that never reach the link.
 	f := p.getFacts()
@@ -133,6 +133,7 @@ func runLTO007(p *Pass) {
 		msg := fmt.Sprintf("%s is put in %s, which never reaches the ThinLTO link: %s; add it to KBUILD_LDFLAGS", flagName(e.occ), v, why)
 		p.report(e.pos, e.configs, e.allMaybe, e.why, msg)
 	}
+	return nil
 }
 
 // placedIn names the variable the text was assigned to, when it is one of

@@ -25,7 +25,7 @@ endif`,
 	Run: runLTO008,
 }
 
-func runLTO008(p *Pass) {
+func runLTO008(p *Pass) error {
 	f := p.getFacts()
 	g := newGrouper()
 	for k := range p.Configs {
@@ -46,4 +46,5 @@ func runLTO008(p *Pass) {
 	for _, e := range g.sorted() {
 		p.report(e.pos, e.configs, e.allMaybe, e.why, flagName(e.occ)+" is added to KBUILD_LDFLAGS a second time here; keep one place that decides about suffix reduction")
 	}
+	return nil
 }

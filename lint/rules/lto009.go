@@ -53,7 +53,7 @@ var (
 	aboutSuffix = regexp.MustCompile(`(?i)suffix|always-rename-promoted-locals|\.llvm\.|promoted local`)
 )
 
-func runLTO009(p *Pass) {
+func runLTO009(p *Pass) error {
 	guards := flagGuards(p.Makefile)
 	for _, f := range p.Kconfig {
 		for _, s := range f.Symbols {
@@ -90,6 +90,7 @@ func runLTO009(p *Pass) {
 			}
 		}
 	}
+	return nil
 }
 
 func dependsText(s *kconfig.Symbol) string {

@@ -48,7 +48,7 @@ endif`,
 	Run: runLTO010,
 }
 
-func runLTO010(p *Pass) {
+func runLTO010(p *Pass) error {
 	// Lines make rejects when it reads them: Bad nodes count only in the
 	// configurations that reach them (make skips the lines of a false
 	// branch); directive problems hold for every configuration.
@@ -119,4 +119,5 @@ func runLTO010(p *Pass) {
 	for _, e := range g.sorted() {
 		p.report(e.pos, e.configs, false, "", "GNU make stops here: "+msgs[e.pos])
 	}
+	return nil
 }

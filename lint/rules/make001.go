@@ -34,7 +34,7 @@ endif`,
 	Run: runMAKE001,
 }
 
-func runMAKE001(p *Pass) {
+func runMAKE001(p *Pass) error {
 	g := newGrouper()
 	msgs := map[*group]string{}
 	for k, c := range p.Configs {
@@ -57,4 +57,5 @@ func runMAKE001(p *Pass) {
 	for _, e := range g.sorted() {
 		p.report(e.pos, e.configs, e.allMaybe, e.why, msgs[e])
 	}
+	return nil
 }

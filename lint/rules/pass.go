@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -36,8 +37,10 @@ type Evaluated struct {
 	Symbols map[string]string
 }
 
-// Pass is what a rule inspects.
-type Pass struct {
+// Input is what the rules inspect, shared by every rule's Pass: the parsed
+// files and the evaluation of every configuration, and the flag facts
+// computed from them once.
+type Input struct {
 	Makefile *makefile.File
 	// Kconfig are the Kconfig files read (the tree's, patched, and the
 	// added lines of hunks that did not apply).
@@ -52,9 +55,16 @@ type Pass struct {
 	// every literal again.
 	Reach map[makefile.Node]bool
 
-	rule  *Rule
-	diags []Diagnostic
 	facts *facts
+}
+
+// Pass is one rule's run over an Input, as go/analysis gives each
+// analyzer its own pass: the rule it reports for and its diagnostics.
+type Pass struct {
+	*Input
+	// Rule is the rule this pass runs.
+	Rule  *Rule
+	diags []Diagnostic
 }
 
 // Diagnostic is one finding of a rule.
@@ -67,17 +77,22 @@ type Diagnostic struct {
 	Configs []int
 }
 
-// Run runs rules over p and returns their diagnostics.
-func (p *Pass) Run(rules []*Rule) []Diagnostic {
+// Run runs each rule on its own Pass over in and returns their
+// diagnostics in rule order. A rule's error stops the run: it names the
+// rule, and the caller cannot trust a partial result.
+func Run(in *Input, rules []*Rule) ([]Diagnostic, error) {
+	var diags []Diagnostic
 	for _, r := range rules {
 		if r.Run == nil {
 			continue
 		}
-		p.rule = r
-		r.Run(p)
+		p := &Pass{Input: in, Rule: r}
+		if err := r.Run(p); err != nil {
+			return nil, fmt.Errorf("rule %s: %w", r.ID, err)
+		}
+		diags = append(diags, p.diags...)
 	}
-	p.rule = nil
-	return p.diags
+	return diags, nil
 }
 
 // report adds a finding of the running rule. A finding whose evidence is
@@ -85,18 +100,18 @@ func (p *Pass) Run(rules []*Rule) []Diagnostic {
 // is lowered to a note: unknown values never produce an error by
 // themselves.
 func (p *Pass) report(pos makefile.Pos, configs []int, maybe bool, why, msg string) {
-	sev := p.rule.Severity
+	sev := p.Rule.Severity
 	if maybe {
 		sev = Note
 		if why != "" {
 			msg += " (this depends on " + why + ", which klpcheck does not model)"
 		}
 	}
-	p.diags = append(p.diags, Diagnostic{Rule: p.rule, Severity: sev, Pos: pos, Message: msg, Configs: configs})
+	p.diags = append(p.diags, Diagnostic{Rule: p.Rule, Severity: sev, Pos: pos, Message: msg, Configs: configs})
 }
 
 // ConfigNames lists the names of configurations by index.
-func (p *Pass) ConfigNames(idx []int) []string {
+func (p *Input) ConfigNames(idx []int) []string {
 	out := make([]string, len(idx))
 	for i, k := range idx {
 		out[i] = p.Configs[k].Config.String()
@@ -192,7 +207,7 @@ var MisplacedVars = []struct{ Name, Why string }{
 	{VarLDFLAGSVmlinx, "it reaches only the final vmlinux link, after vmlinux.o's ThinLTO link has run"},
 }
 
-func (p *Pass) getFacts() *facts {
+func (p *Input) getFacts() *facts {
 	if p.facts != nil {
 		return p.facts
 	}

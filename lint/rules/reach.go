@@ -23,7 +23,7 @@ func FlagsReach(c *Evaluated) (visibility, rename Reach) {
 // FlagsReach is the package's FlagsReach for configuration k of the pass,
 // from the occurrences its rules found: scanning a long KBUILD_LDFLAGS
 // once for the whole matrix, not again per configuration.
-func (p *Pass) FlagsReach(k int) (visibility, rename Reach) {
+func (p *Input) FlagsReach(k int) (visibility, rename Reach) {
 	occs := p.getFacts().vmlinux[k]
 	return reachOf(occs, OccVisibility), reachOf(occs, OccRename)
 }

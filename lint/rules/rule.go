@@ -33,15 +33,17 @@ type Rule struct {
 	Doc string
 	// Bad and Good are Makefile (or Kconfig) snippets.
 	Bad, Good string
-	// Run reports the rule's findings; nil for findings the driver itself
-	// reports (a patch hunk that does not apply).
-	Run func(*Pass)
+	// Run reports the rule's findings on its own Pass; an error means the
+	// rule could not judge the input (the lint cannot be trusted then).
+	// Nil for findings the driver itself reports (a patch hunk that does
+	// not apply).
+	Run func(*Pass) error
 }
 
-// All returns the rules: in ID order, then IGNORE001, appended last so that
-// the SARIF rule indexes of the older rules stay as they were.
+// All returns the rules in ID order, rules added later at the end (IGNORE001,
+// KCFG001) so that the SARIF rule indexes of the others stay what they were.
 func All() []*Rule {
-	return []*Rule{LTO001, LTO002, LTO003, LTO004, LTO005, LTO006, LTO007, LTO008, LTO009, LTO010, MAKE001, PATCH001, IGNORE001}
+	return []*Rule{LTO001, LTO002, LTO003, LTO004, LTO005, LTO006, LTO007, LTO008, LTO009, LTO010, MAKE001, PATCH001, IGNORE001, KCFG001}
 }
 
 // Lookup finds a rule by ID, case-insensitively.

@@ -1,16 +1,17 @@
-package main
+package check
 
 import (
 	"fmt"
 	"path/filepath"
 	"strings"
 
+	"klpcheck/internal/kbuild"
 	"klpcheck/probe"
 )
 
-// The link test's part of check (probe --link-test): kept apart from
-// decide so that the toolchain rule stays ld-option's, and this one adds
-// only what ld-option cannot see.
+// The link test's part of the decision (probe --link-test): kept apart
+// from the toolchain area so that that rule stays ld-option's, and this
+// one adds only what ld-option cannot see.
 
 // linkTestModes are the ThinLTO modes the build's configuration uses:
 // both when there is no .config.
@@ -18,7 +19,7 @@ func linkTestModes(cfg *probe.KernelConfig) []string {
 	switch {
 	case cfg == nil:
 		return []string{"in-process", "distributed"}
-	case cfg.LTOMode == "thin_dist":
+	case cfg.LTO() == kbuild.LTOThinDist:
 		return []string{"distributed"}
 	}
 	return []string{"in-process"}
@@ -31,26 +32,27 @@ func linkTestMode(lt *probe.LinkTest, mode string) probe.LinkMode {
 	return lt.InProcess
 }
 
-// decideLinkTest adds the "link-test" area for the linkers that accept the
+// linkTest adds the "link-test" area for the linkers that accept the
 // flags: ok when the link test shows the names kept in the build's mode,
 // fail when a linker accepts the flags and still renames (ineffective), so
 // check never says ready on such a linker. A link test that could not run
 // (no matching clang, a compiler error) is listed under Skipped and does
 // not decide the verdict: ld-option's answer stands alone then.
-func decideLinkTest(rep *checkReport, all bool, add func(area, status, text string), next func(string)) {
-	if rep.Probe == nil {
+func (dc *decider) linkTest() {
+	pr := dc.in.Probe
+	if pr == nil {
 		return
 	}
-	modes := linkTestModes(rep.Config)
+	modes := linkTestModes(dc.in.Config)
 	var works, ineffective []string
-	for _, l := range rep.Probe.Linkers {
+	for _, l := range pr.Linkers {
 		lt := l.LinkTest
-		if lt == nil || l.Verdict() != "supported" {
+		if lt == nil || l.Outcome() != probe.OutcomeSupported {
 			continue // refused: the toolchain area already says so
 		}
 		name := filepath.Base(l.Path)
 		if lt.CCMissing {
-			rep.Skipped = append(rep.Skipped, fmt.Sprintf("link test: not run for %s, so only ld-option's answer counts: %s", name, lt.InProcess.Detail))
+			dc.skip(AreaLinkTest, fmt.Sprintf("not run for %s, so only ld-option's answer counts: %s", name, lt.InProcess.Detail))
 			continue
 		}
 		for _, mode := range modes {
@@ -61,15 +63,15 @@ func decideLinkTest(rep *checkReport, all bool, add func(area, status, text stri
 			case probe.LinkIneffective:
 				ineffective = append(ineffective, name+" ("+mode+")")
 			default:
-				rep.Skipped = append(rep.Skipped, fmt.Sprintf("link test: %s %s could not tell (%s): %s", name, mode, m.Verdict, m.Detail))
+				dc.skip(AreaLinkTest, fmt.Sprintf("%s %s could not tell (%s): %s", name, mode, m.Verdict, m.Detail))
 			}
 		}
 	}
 	switch {
-	case len(ineffective) > 0 && !(all && len(works) > 0):
-		add("link-test", areaFail, fmt.Sprintf("%s accept(s) the flags but the link test keeps .llvm.<hash> names: ld-option picks flags that do nothing", strings.Join(ineffective, ", ")))
-		next("Use a linker whose link test says works in this build's mode (`klpcheck probe --link-test --all`); for distributed ThinLTO, LLD from LLVM 23.1 or later.")
+	case len(ineffective) > 0 && !(dc.in.AllLinkers && len(works) > 0):
+		dc.add(AreaLinkTest, StatusFail, fmt.Sprintf("%s accept(s) the flags but the link test keeps .llvm.<hash> names: ld-option picks flags that do nothing", strings.Join(ineffective, ", ")))
+		dc.next("Use a linker whose link test says works in this build's mode (`klpcheck probe --link-test --all`); for distributed ThinLTO, LLD from LLVM 23.1 or later.")
 	case len(works) > 0:
-		add("link-test", areaOK, fmt.Sprintf("the promoted statics keep their names with %s", strings.Join(works, ", ")))
+		dc.add(AreaLinkTest, StatusOK, fmt.Sprintf("the promoted statics keep their names with %s", strings.Join(works, ", ")))
 	}
 }
