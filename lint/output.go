@@ -238,6 +238,20 @@ func (r *Result) SARIFRun(version string) report.SARIFRun {
 	return run
 }
 
+// fingerprintPath is the file as the fingerprint names it: its URI under a
+// root, else the path lint read it by, and only the base name of an
+// absolute one, so that the fingerprint does not depend on where the
+// checkout lives.
+func (f Finding) fingerprintPath(art report.SARIFArtifactLocation) string {
+	if art.URIBaseID != "" {
+		return art.URI
+	}
+	if filepath.IsAbs(f.File) {
+		return filepath.Base(f.File)
+	}
+	return filepath.ToSlash(f.File)
+}
+
 func (f Finding) sarifResult(ruleIndex int, roots report.Roots) report.SARIFResult {
 	art := f.sarifArtifact(roots)
 	msg := f.Message
@@ -253,7 +267,7 @@ func (f Finding) sarifResult(ruleIndex int, roots report.Roots) report.SARIFResu
 			ArtifactLocation: art,
 			Region:           &report.SARIFRegion{StartLine: max(f.Line, 1), StartColumn: f.Column},
 		}}},
-		PartialFingerprints: report.Fingerprints(f.Rule, art.URI, f.Message, strings.Join(f.Configs, ";")),
+		PartialFingerprints: report.Fingerprints(f.Rule, f.fingerprintPath(art), f.Message, strings.Join(f.Configs, ";")),
 		Properties:          map[string]any{"configs": f.Configs},
 	}
 	if f.Patch != nil {
