@@ -114,6 +114,11 @@ if [ -f "$src/.klpcheck-extracted" ]; then
 	m=$(measure "$rounds" "$make" -C "$src" -s --no-print-directory LLVM=-22 kernelversion)
 	compare "Real linux-source-6.12 Makefile ($rounds rounds; make: kernelversion, no probes, no compiler helpers)" \
 		"$bytes" "$k" "$m" "$kb"
+	# c. What lint itself keeps, without the runtime's and the binary's
+	#    pages: the peak live heap, sampled in-process with the collector
+	#    running at every 5% of growth.
+	go test ./lint -run '^$' -bench '^BenchmarkRealMakefile612Heap$' -benchtime 3x -count=1 |
+		awk '/peak-live-MiB/ { printf "  peak live heap (go test -bench RealMakefile612Heap ./lint): %s MiB = %sx the Makefiles read, %sx with arch/Kconfig\n", $5, $7, $9 }'
 else
 	echo "Real linux-source-6.12 Makefile: not built (go tool task kernel); skipped"
 fi
