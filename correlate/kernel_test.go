@@ -143,6 +143,10 @@ func TestKernelGroupPaths(t *testing.T) {
 		{"vmlinux.o build", filepath.Join(k.Orig, "vmlinux.o"), k.Build},
 		// DWARF of the relocatable vmlinux.o: 2.2 million relocations.
 		{"vmlinux.o dwarf", filepath.Join(k.Orig, "vmlinux.o"), ""},
+		// Split DWARF of the planted objects: every C unit is a skeleton
+		// completed from its .dwo, and an imported function's inlined
+		// copy sits in the importing module's unit.
+		{"split vmlinux.o dwarf", filepath.Join(k.Split, "vmlinux.o"), ""},
 	}
 	objSyms := map[string]map[string]string{}
 	for _, tt := range tests {

@@ -206,6 +206,16 @@ func TestKernelDWARFConflicts(t *testing.T) {
 			plantedWant(t, k, analyze(t, path, correlate.Options{}))
 		})
 	}
+	// The planted objects linked again with split DWARF: the same two
+	// conflicts, the C side from the .dwo files.
+	t.Run("planted/split", func(t *testing.T) {
+		res := analyze(t, filepath.Join(k.Split, "vmlinux.o"), correlate.Options{})
+		plantedWant(t, k, res)
+		dwos, _ := filepath.Glob(filepath.Join(k.Split, "dwo", "*.dwo"))
+		if len(dwos) == 0 || res.Provenance.DWARF == nil || res.Provenance.DWARF.Units < len(dwos)/2 {
+			t.Errorf("%d .dwo files, dwarf %+v", len(dwos), res.Provenance.DWARF)
+		}
+	})
 }
 
 // TestKernelFailClosed: the planted vmlinux.o with a corrupt

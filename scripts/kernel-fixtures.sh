@@ -15,6 +15,7 @@
 #     orig/               vmlinux.o, vmlinux and *.ko of the first build
 #     patched/            vmlinux.o, vmlinux after the one-line change (same tree, same dirs)
 #     planted/            vmlinux.o, vmlinux with asm globals planted in a .S file
+#     split/              the planted vmlinux.o relinked with split DWARF: vmlinux.o, dwo/*.dwo
 #
 # The patched rebuild happens in the same source tree and build directory as
 # the original, because ThinLTO's module hash depends on the source path: a
@@ -79,7 +80,9 @@ name=6.12.$pkgver-thin-$key
 out=$cache/$name
 ln -sfn "$name" "$cache/linux-6.12-thin"
 
-if [ -f "$out/manifest.env" ]; then
+# Each step below is skipped when its .done marker is there, so a cache
+# made before a step was added gains just that step.
+if [ -f "$out/manifest.env" ] && [ -f "$out/split/.done" ]; then
 	echo "== kernel-fixtures: cached: $out"
 	exit 0
 fi
@@ -148,6 +151,30 @@ if [ ! -f "$out/planted/.done" ]; then
 	cp "$build/vmlinux.o" "$build/vmlinux" "$out/planted/"
 	restore "$src/$planted_asm"
 	touch "$out/planted/.done"
+fi
+
+# Split DWARF of the planted build: ThinLTO writes .dwo files only when the
+# LTO link is given a dwo_dir (clang's -gsplit-dwarf alone, which is what
+# CONFIG_DEBUG_INFO_SPLIT adds, leaves the bitcode's DWARF whole in
+# vmlinux.o), and it splits whatever the bitcode holds. So kbuild's own
+# vmlinux.o link of the planted objects, from its saved command, is run
+# again with --plugin-opt=dwo_dir=: the same objects, the same link and
+# objtool pass, DWARF 5 skeleton units in vmlinux.o and one .dwo per module.
+if [ ! -f "$out/split/.done" ]; then
+	echo "== kernel-fixtures: relinking the planted vmlinux.o with split DWARF"
+	rm -rf "$out/split"
+	mkdir -p "$out/split/dwo"
+	cmd=$(sed -n 's/^savedcmd_vmlinux\.o := //p' "$build/.vmlinux.o.cmd")
+	case $cmd in
+	"ld.lld$llvm "*"-o vmlinux.o "*) ;;
+	*) echo "kernel-fixtures: unexpected vmlinux.o link in $build/.vmlinux.o.cmd: $cmd" >&2; exit 1 ;;
+	esac
+	cmd=${cmd/#ld.lld$llvm /ld.lld$llvm --plugin-opt=dwo_dir=$out/split/dwo }
+	cmd=${cmd//-o vmlinux.o /-o $out/split/vmlinux.o }
+	cmd=${cmd//--link vmlinux.o/--link $out/split/vmlinux.o}
+	(cd "$build" && eval "$cmd") >"$out/build-split.log" 2>&1 || { tail -50 "$out/build-split.log" >&2; exit 1; }
+	ls "$out/split/dwo/"*.dwo >/dev/null 2>&1 || { echo "kernel-fixtures: the split link wrote no .dwo file" >&2; exit 1; }
+	touch "$out/split/.done"
 fi
 
 cat >"$out/manifest.env" <<EOF

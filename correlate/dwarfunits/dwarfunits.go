@@ -52,6 +52,11 @@ type Unit struct {
 	// function and variable definitions (DW_AT_external or not).
 	Externals []string
 	Statics   []string
+	// Inlined are the functions the unit holds only inlined copies of (an
+	// abstract instance root without an out-of-line instance): defined in
+	// another unit, such as a function ThinLTO imported, or nowhere out of
+	// line. They are not definitions of this unit.
+	Inlined []string
 	// DWO is the split-DWARF file a skeleton unit points to ("" for a
 	// full unit); the names above then come from it.
 	DWO string

@@ -26,7 +26,7 @@ func summary(units []dwarfunits.Unit) string {
 	var lines []string
 	for _, u := range units {
 		kind := "c"
-		names := append(append([]string{}, u.Externals...), prefix("static:", u.Statics)...)
+		names := append(append(append([]string{}, u.Externals...), prefix("static:", u.Statics)...), prefix("inlined:", u.Inlined)...)
 		if u.Asm() {
 			kind = "asm"
 			names = u.Labels
@@ -69,22 +69,52 @@ func dwarfdumpUnits(t *testing.T, tool, path string) []dwarfunits.Unit {
 	var units []dwarfunits.Unit
 	var skeleton []bool
 	type die struct {
+		off                   string
 		depth                 int
 		tag                   string
 		name                  string
 		external, declaration bool
+		inlined, code         bool
+		origin                string
 	}
 	var cur *die
+	// A unit's abstract instance roots (DW_AT_inline) are definitions only
+	// when one of its out-of-line instances (DW_AT_abstract_origin, with
+	// code) points at them; otherwise they are only inlined there.
+	var abstract []*die
+	concrete := map[string]bool{}
+	endUnit := func() {
+		if len(units) == 0 {
+			return
+		}
+		u := &units[len(units)-1]
+		for _, d := range abstract {
+			switch {
+			case !concrete[d.off]:
+				u.Inlined = append(u.Inlined, d.name)
+			case d.external:
+				u.Externals = append(u.Externals, d.name)
+			default:
+				u.Statics = append(u.Statics, d.name)
+			}
+		}
+		abstract, concrete = nil, map[string]bool{}
+	}
 	flush := func() {
 		if cur == nil || len(units) == 0 {
 			return
 		}
 		u := &units[len(units)-1]
+		if cur.depth == 1 && cur.tag == "DW_TAG_subprogram" && cur.origin != "" && cur.code {
+			concrete[cur.origin] = true
+		}
 		switch {
 		case cur.depth == 0:
 			u.Name = cur.name
 		case cur.depth == 1 && u.Asm() && cur.tag == "DW_TAG_label":
 			u.Labels = append(u.Labels, cur.name)
+		case cur.depth == 1 && !u.Asm() && cur.tag == "DW_TAG_subprogram" && cur.inlined && cur.name != "":
+			abstract = append(abstract, cur)
 		case cur.depth == 1 && !u.Asm() && (cur.tag == "DW_TAG_subprogram" || cur.tag == "DW_TAG_variable") && cur.name != "" && !cur.declaration:
 			if cur.external {
 				u.Externals = append(u.Externals, cur.name)
@@ -100,8 +130,9 @@ func dwarfdumpUnits(t *testing.T, tool, path string) []dwarfunits.Unit {
 			if m[2] == "NULL" {
 				continue
 			}
-			d := &die{depth: (len(m[1]) - 1) / 2, tag: m[2]}
+			d := &die{off: strings.TrimLeft(strings.TrimPrefix(line[:strings.Index(line, ":")], "0x"), "0"), depth: (len(m[1]) - 1) / 2, tag: m[2]}
 			if d.tag == "DW_TAG_compile_unit" || d.tag == "DW_TAG_skeleton_unit" {
+				endUnit()
 				units = append(units, dwarfunits.Unit{})
 				skeleton = append(skeleton, d.tag == "DW_TAG_skeleton_unit")
 				d.depth = 0
@@ -120,6 +151,15 @@ func dwarfdumpUnits(t *testing.T, tool, path string) []dwarfunits.Unit {
 			cur.external = m[2] == "true"
 		case "DW_AT_declaration":
 			cur.declaration = m[2] == "true"
+		case "DW_AT_inline":
+			cur.inlined = m[2] == "DW_INL_inlined" || m[2] == "DW_INL_declared_inlined"
+		case "DW_AT_abstract_origin":
+			// (0x000191be "name"): the offset in the section
+			if f := strings.Fields(m[2]); len(f) > 0 && strings.HasPrefix(f[0], "0x") {
+				cur.origin = strings.TrimLeft(strings.TrimPrefix(f[0], "0x"), "0")
+			}
+		case "DW_AT_low_pc", "DW_AT_ranges":
+			cur.code = true
 		case "DW_AT_GNU_dwo_name":
 			if cur.depth == 0 && len(skeleton) > 0 && !strings.HasSuffix(path, ".dwo") {
 				skeleton[len(skeleton)-1] = true
@@ -131,6 +171,7 @@ func dwarfdumpUnits(t *testing.T, tool, path string) []dwarfunits.Unit {
 		}
 	}
 	flush()
+	endUnit()
 	var full []dwarfunits.Unit
 	for i, u := range units {
 		if !skeleton[i] {

@@ -46,6 +46,10 @@ const (
 	tagLabel        = 0x0a
 
 	atName           = 0x03
+	atLowPC          = 0x11
+	atInline         = 0x20
+	atAbstractOrigin = 0x31
+	atRanges         = 0x55
 	atCompDir        = 0x1b
 	atLanguage       = 0x13
 	atExternal       = 0x3f
@@ -54,6 +58,9 @@ const (
 	atDWOName        = 0x76
 	atGNUDWOName     = 0x2130
 	atGNUDWOID       = 0x2131
+
+	inlInlined         = 1 // DW_AT_inline values of an abstract instance root
+	inlDeclaredInlined = 3
 
 	utCompile      = 1
 	utType         = 2
@@ -187,6 +194,49 @@ type unitState struct {
 	haveStmtList   bool
 	declFiles      []uint64       // DW_AT_decl_file of an assembly unit's labels
 	strOffsetsRel  *elfsym.Relocs // of the unit's part of .debug_str_offsets
+	// abstract are the unit's named abstract instance roots (subprograms
+	// with DW_AT_inline) and concrete the roots its out-of-line instances
+	// (DW_AT_abstract_origin with code) point to: see sortAbstract.
+	abstract []abstractRoot
+	concrete []uint64
+}
+
+// abstractRoot is a named abstract instance root, by its offset in the
+// section.
+type abstractRoot struct {
+	off      uint64
+	name     string
+	external bool
+}
+
+// sortAbstract decides what the unit's abstract instance roots name. A
+// root with an out-of-line instance in the unit is a function the unit
+// defines, as any other. One without is a function that was only inlined
+// here: with ThinLTO, that is how a function imported from another module
+// appears, and with split DWARF it sits in the importing module's own unit
+// (cross-unit references are not allowed in a .dwo), so counting it as a
+// definition would name the importer as the file defining it. Such names
+// go to Inlined, which a caller consults only for a name no unit defines.
+func (st *unitState) sortAbstract() {
+	if len(st.abstract) == 0 {
+		return
+	}
+	has := make(map[uint64]bool, len(st.concrete))
+	for _, off := range st.concrete {
+		has[off] = true
+	}
+	u := &st.u
+	for _, r := range st.abstract {
+		switch {
+		case !has[r.off]:
+			u.Inlined = append(u.Inlined, r.name)
+		case r.external:
+			u.Externals = append(u.Externals, r.name)
+		default:
+			u.Statics = append(u.Statics, r.name)
+		}
+	}
+	st.abstract, st.concrete = nil, nil
 }
 
 // unit reads the unit at off of a relocated .debug_info section. It
@@ -219,6 +269,7 @@ func (d *reader) unit(buf []byte, off uint64) (*Unit, uint64, error) {
 	if err := d.dies(c, h, abbrevs, st); err != nil {
 		return nil, h.end, err
 	}
+	st.sortAbstract()
 	if st.skeleton && d.suffix == "" {
 		err = d.completeSkeleton(h, st)
 		return &st.u, h.end, err
@@ -373,8 +424,8 @@ func (d *reader) unitDIE(c *cursor, ab *abbrev, st *unitState, dieOff uint64) er
 
 func (d *reader) childDIE(c *cursor, ab *abbrev, st *unitState, dieOff uint64) error {
 	var name value
-	var external, declaration bool
-	var declFile uint64
+	var external, declaration, inlined, hasOrigin, hasCode bool
+	var declFile, origin uint64
 	for _, a := range ab.attrs {
 		start := c.pos
 		v, err := c.attr(a)
@@ -393,7 +444,19 @@ func (d *reader) childDIE(c *cursor, ab *abbrev, st *unitState, dieOff uint64) e
 			external = v.num != 0
 		case atDeclaration:
 			declaration = v.num != 0
+		case atInline:
+			inlined = v.num == inlInlined || v.num == inlDeclaredInlined
+		case atAbstractOrigin:
+			switch a.form {
+			case formRef1, formRef2, formRef4, formRef8, formRefUdata: // unit-relative
+				origin, hasOrigin = uint64(st.u.Offset)+v.num, true
+			}
+		case atLowPC, atRanges:
+			hasCode = true
 		}
+	}
+	if ab.tag == tagSubprogram && hasOrigin && hasCode {
+		st.concrete = append(st.concrete, origin)
 	}
 	if name.kind == 0 || name.kind == kindNum {
 		return nil
@@ -410,6 +473,8 @@ func (d *reader) childDIE(c *cursor, ab *abbrev, st *unitState, dieOff uint64) e
 	case u.Asm() && ab.tag == tagLabel:
 		u.Labels = append(u.Labels, s)
 		st.declFiles = append(st.declFiles, declFile)
+	case !u.Asm() && ab.tag == tagSubprogram && inlined && s != "":
+		st.abstract = append(st.abstract, abstractRoot{off: dieOff, name: s, external: external})
 	case !u.Asm() && ab.tag != tagLabel && !declaration && s != "":
 		if external {
 			u.Externals = append(u.Externals, s)

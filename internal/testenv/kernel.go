@@ -40,6 +40,7 @@ type KernelBuild struct {
 	Orig          string // orig/: vmlinux.o, vmlinux, modules/*.ko of the first build
 	Patched       string // patched/: after the one-line change of PatchedFile
 	Planted       string // planted/: with asm globals PlantedHard and PlantedLatent in PlantedAsm
+	Split         string // split/: Planted's vmlinux.o relinked with split DWARF (dwo/*.dwo beside it)
 	PatchedFile   string // path in the tree of the file changed by one line
 	PlantedAsm    string // path in the tree of the .S file the asm globals were added to
 	PlantedHard   string // asm global named like a promoted C static (NAME.llvm.<hash> in Orig)
@@ -60,6 +61,7 @@ func Kernel(t testing.TB) *KernelBuild {
 	k := &KernelBuild{
 		Dir: dir, Src: env["SRC"], Build: env["BUILD"],
 		Orig: filepath.Join(dir, "orig"), Patched: filepath.Join(dir, "patched"), Planted: filepath.Join(dir, "planted"),
+		Split:       filepath.Join(dir, "split"),
 		PatchedFile: env["PATCHED_FILE"], PlantedAsm: env["PLANTED_ASM"],
 		PlantedHard: env["PLANTED_HARD"], PlantedLatent: env["PLANTED_LATENT"],
 		Version: env["KERNEL_VERSION"], Env: env,
