@@ -234,8 +234,30 @@ func (r *Result) SARIFRun(version string) report.SARIFRun {
 	for _, f := range r.Findings {
 		run.Results = append(run.Results, f.sarifResult(index[f.Rule], roots))
 	}
+	// Suppressed findings follow, each marked with the comment that
+	// suppressed it: code scanning shows them as dismissed rather than
+	// open, and they come last so that the numbering of the findings'
+	// fingerprints does not depend on them.
+	for _, s := range r.Suppressed {
+		run.Results = append(run.Results, s.sarifResult(index[s.Rule], roots))
+	}
 	report.NumberFingerprints(run.Results)
 	return run
+}
+
+// sarifResult is the result of the suppressed finding, with an inSource
+// suppression at the comment and its reason as the justification.
+func (s Suppressed) sarifResult(ruleIndex int, roots report.Roots) report.SARIFResult {
+	res := s.Finding.sarifResult(ruleIndex, roots)
+	sup := report.SARIFSuppression{Kind: report.SuppressedInSource, Justification: s.Reason}
+	if s.SuppressionLine > 0 {
+		sup.Location = &report.SARIFLocation{PhysicalLocation: report.SARIFPhysicalLocation{
+			ArtifactLocation: res.Locations[0].PhysicalLocation.ArtifactLocation,
+			Region:           &report.SARIFRegion{StartLine: s.SuppressionLine},
+		}}
+	}
+	res.Suppressions = []report.SARIFSuppression{sup}
+	return res
 }
 
 // fingerprintPath is the file as the fingerprint names it: its URI under a
