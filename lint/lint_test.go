@@ -46,6 +46,7 @@ var fixtureCases = []fixtureCase{
 	{name: "lto009", path: "lto009", rules: []string{"LTO001", "LTO005", "LTO009"}, exit: 1},
 	{name: "lto010", path: "lto010.mk", rules: []string{"LTO010"}, exit: 1},
 	{name: "lto010-recipe", path: "lto010-recipe.mk", rules: []string{"LTO006", "LTO010"}, exit: 1},
+	{name: "suppressed", path: "suppressed.mk", rules: []string{"LTO001"}, exit: 1},
 	{name: "v2-on-a", path: "layout-a", patches: []string{"patches/v2.patch"}, exit: 0},
 	{name: "v1-on-a", path: "layout-a", patches: []string{"patches/v1.mbox"}, rules: []string{"LTO001", "LTO005", "LTO009"}, exit: 1},
 	{name: "v1-on-makefile", path: "layout-a/Makefile", patches: []string{"patches/v1.mbox"}, rules: []string{"LTO001", "LTO005", "LTO009", "PATCH001"}, exit: 1},

@@ -52,44 +52,56 @@ func (r *Result) WriteText(w io.Writer) error { return r.WriteTextOptions(w, Tex
 // WriteTextOptions is WriteText shaped by o.
 func (r *Result) WriteTextOptions(w io.Writer, o TextOptions) error {
 	var b strings.Builder
-	if !o.Quiet {
-		r.writePatches(&b)
-	}
-	for _, f := range r.Findings {
-		fmt.Fprintf(&b, "%s:%d:%d: %s: %s [%s]\n", f.shownPath(), f.Line, f.Column, o.Style.Severity(f.Severity), f.Message, f.Rule)
-		if len(f.Configs) > 0 {
-			fmt.Fprintf(&b, "    configurations: %s\n", compressConfigs(f.Configs, r.Configurations))
-		}
-		if f.Patch != nil {
-			fmt.Fprintf(&b, "    patch: %s, hunk %d", *f.Patch, *f.Hunk)
-			if f.PatchSubject != "" {
-				fmt.Fprintf(&b, " (%s)", f.PatchSubject)
-			}
-			b.WriteString("\n")
-		}
-	}
-	if r.Invocation != nil && !o.Quiet {
-		fmt.Fprintf(&b, "evaluated %s\n", r.Invocation)
-		fmt.Fprintf(&b, "files read: %s\n", strings.Join(r.FilesEvaluated, ", "))
-	}
+	r.writeBody(&b, o)
 	b.WriteString(o.Style.Verdict(r.summary(), r.clean(), r.hasErrors()))
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
+// writeBody writes the text report but its summary line: what the patches
+// did, the findings, and what was evaluated and read.
+func (r *Result) writeBody(b *strings.Builder, o TextOptions) {
+	if !o.Quiet {
+		r.writePatches(b)
+	}
+	for _, f := range r.Findings {
+		fmt.Fprintf(b, "%s:%d:%d: %s: %s [%s]\n", f.shownPath(), f.Line, f.Column, o.Style.Severity(f.Severity), f.Message, f.Rule)
+		if len(f.Configs) > 0 {
+			fmt.Fprintf(b, "    configurations: %s\n", compressConfigs(f.Configs, r.Configurations))
+		}
+		if f.Patch != nil {
+			fmt.Fprintf(b, "    patch: %s, hunk %d", *f.Patch, *f.Hunk)
+			if f.PatchSubject != "" {
+				fmt.Fprintf(b, " (%s)", f.PatchSubject)
+			}
+			b.WriteString("\n")
+		}
+	}
+	if r.Invocation != nil && !o.Quiet {
+		fmt.Fprintf(b, "evaluated %s\n", r.Invocation)
+		fmt.Fprintf(b, "files read: %s\n", strings.Join(r.FilesEvaluated, ", "))
+	}
+}
+
 // summary is the last line of the text report.
 func (r *Result) summary() string {
 	e, wn, n := r.Counts()
+	return "klpcheck lint: " + tally(e, wn, n, r.ConfigsEvaluated, len(r.Suppressed))
+}
+
+// tally says how many findings of each severity there are, in how many
+// configurations, and how many comments suppressed.
+func tally(errors, warnings, notes, configs, suppressed int) string {
 	var s string
-	if e+wn+n == 0 {
-		s = fmt.Sprintf("klpcheck lint: no findings in %d configurations", r.ConfigsEvaluated)
+	if errors+warnings+notes == 0 {
+		s = fmt.Sprintf("no findings in %d configurations", configs)
 	} else {
-		s = fmt.Sprintf("klpcheck lint: %s, %s, %s in %d configurations",
-			plural(e, "error"), plural(wn, "warning"), plural(n, "note"), r.ConfigsEvaluated)
+		s = fmt.Sprintf("%s, %s, %s in %d configurations",
+			plural(errors, "error"), plural(warnings, "warning"), plural(notes, "note"), configs)
 	}
-	if len(r.Suppressed) > 0 {
-		s += fmt.Sprintf(" (%d suppressed by klpcheck: ignore= comments)", len(r.Suppressed))
+	if suppressed > 0 {
+		s += fmt.Sprintf(" (%d suppressed by klpcheck: ignore= comments)", suppressed)
 	}
 	return s
 }
@@ -227,24 +239,64 @@ func (r *Result) SARIFRun(version string) report.SARIFRun {
 		OriginalURIBaseIDs: roots.BaseIDs(),
 		Results:            []report.SARIFResult{},
 	}
-	index := map[string]int{}
-	for i, rule := range run.Tool.Driver.Rules {
-		index[rule.ID] = i
-	}
-	for _, f := range r.Findings {
-		run.Results = append(run.Results, f.sarifResult(index[f.Rule], roots))
-	}
+	index := sarifRuleIndex(run.Tool.Driver.Rules)
+	run.Results = r.sarifResults(index, roots, report.SourceRoot)
 	report.NumberFingerprints(run.Results)
 	return run
 }
 
+// sarifRuleIndex maps each rule ID to its index in SARIFRules.
+func sarifRuleIndex(rules []report.SARIFRule) map[string]int {
+	index := map[string]int{}
+	for i, rule := range rules {
+		index[rule.ID] = i
+	}
+	return index
+}
+
+// sarifResults are the results of r, its files relative to roots.Source
+// under the uriBaseId base. Suppressed findings follow, each marked with
+// the comment that suppressed it: code scanning shows them as dismissed
+// rather than open, and they come last so that the numbering of the
+// findings' fingerprints does not depend on them.
+func (r *Result) sarifResults(index map[string]int, roots report.Roots, base string) []report.SARIFResult {
+	out := []report.SARIFResult{}
+	for _, f := range r.Findings {
+		out = append(out, f.sarifResult(index[f.Rule], roots, base))
+	}
+	for _, s := range r.Suppressed {
+		out = append(out, s.sarifResult(index[s.Rule], roots, base))
+	}
+	return out
+}
+
+// sarifResult is the result of the suppressed finding, with an inSource
+// suppression at the comment and its reason as the justification.
+func (s Suppressed) sarifResult(ruleIndex int, roots report.Roots, base string) report.SARIFResult {
+	res := s.Finding.sarifResult(ruleIndex, roots, base)
+	sup := report.SARIFSuppression{Kind: report.SuppressedInSource, Justification: s.Reason}
+	if s.SuppressionLine > 0 {
+		sup.Location = &report.SARIFLocation{PhysicalLocation: report.SARIFPhysicalLocation{
+			ArtifactLocation: res.Locations[0].PhysicalLocation.ArtifactLocation,
+			Region:           &report.SARIFRegion{StartLine: s.SuppressionLine},
+		}}
+	}
+	res.Suppressions = []report.SARIFSuppression{sup}
+	return res
+}
+
 // fingerprintPath is the file as the fingerprint names it: its URI under a
-// root, else the path lint read it by, and only the base name of an
-// absolute one, so that the fingerprint does not depend on where the
-// checkout lives.
+// root (with the root's uriBaseId when it is not %SRCROOT%, so that the
+// same file in two trees linted at once is two findings), else the path
+// lint read it by, and only the base name of an absolute one, so that the
+// fingerprint does not depend on where the checkout lives.
 func (f Finding) fingerprintPath(art report.SARIFArtifactLocation) string {
-	if art.URIBaseID != "" {
+	switch art.URIBaseID {
+	case "":
+	case report.SourceRoot:
 		return art.URI
+	default:
+		return art.URIBaseID + "/" + art.URI
 	}
 	if filepath.IsAbs(f.File) {
 		return filepath.Base(f.File)
@@ -252,8 +304,11 @@ func (f Finding) fingerprintPath(art report.SARIFArtifactLocation) string {
 	return filepath.ToSlash(f.File)
 }
 
-func (f Finding) sarifResult(ruleIndex int, roots report.Roots) report.SARIFResult {
+func (f Finding) sarifResult(ruleIndex int, roots report.Roots, base string) report.SARIFResult {
 	art := f.sarifArtifact(roots)
+	if art.URIBaseID == report.SourceRoot {
+		art.URIBaseID = base
+	}
 	msg := f.Message
 	if len(f.Configs) > 0 {
 		msg += " (configurations: " + strings.Join(f.Configs, "; ") + ")"

@@ -10,6 +10,109 @@ import (
 	"testing"
 )
 
+// completionCase is a command line to complete and what must be offered.
+type completionCase struct {
+	words    []string // after klpcheck; the last is completed
+	want     []string // all of these
+	exact    bool     // and nothing else
+	reject   []string
+	bashOnly bool // a split of the line only bash makes
+}
+
+// completionFixture makes the directory the completion tests run in: the
+// files and the directory the file-name cases complete.
+func completionFixture(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"Makefile", "vmlinux.o", "v2.patch"} {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "build"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// completionCases are the lines every shell's completion must complete
+// alike: commands, flags, flag values (formats, colors, severities, rule
+// IDs, shells, the --llvm values of the LLVMs installed here) and files.
+func completionCases() []completionCase {
+	llvms := []string{"1"}
+	if _, err := os.Stat("/usr/bin/ld.lld-22"); err == nil {
+		llvms = append(llvms, "-22")
+	}
+	return []completionCase{
+		{words: []string{""}, want: []string{"check", "probe", "lint", "correlate", "completion", "man", "version"}},
+		{words: []string{"li"}, want: []string{"lint"}, exact: true},
+		{words: []string{"--"}, want: []string{"--help", "--version"}, exact: true},
+		{words: []string{"lint", "--"}, want: []string{"--format", "--disable", "--enable", "--severity", "--quiet", "--color", "--explain", "--help"}, reject: []string{"help", "h"}},
+		{words: []string{"lint", "--s"}, want: []string{"--severity"}, exact: true},
+		{words: []string{"lint", "--for"}, want: []string{"--format"}, exact: true},
+		{words: []string{"lint", "--format", ""}, want: []string{"text", "json", "sarif"}, exact: true},
+		{words: []string{"lint", "--format=j"}, want: []string{"--format=json"}, exact: true},
+		{words: []string{"probe", "--format", ""}, want: []string{"text", "json"}, exact: true},
+		{words: []string{"lint", "--severity", "w"}, want: []string{"warning"}, exact: true},
+		{words: []string{"lint", "--severity", "=", "e"}, want: []string{"error"}, exact: true, bashOnly: true}, // bash's split of --severity=e
+		{words: []string{"check", "--color", ""}, want: []string{"auto", "always", "never"}, exact: true},
+		{words: []string{"lint", "--explain", "LTO00"}, want: []string{"LTO001", "LTO009"}, reject: []string{"LTO010", "PATCH001"}},
+		{words: []string{"lint", "--enable", "LTO001,LTO01"}, want: []string{"LTO001,LTO010"}, exact: true},
+		{words: []string{"lint", "--disable", "IG"}, want: []string{"IGNORE001"}, exact: true},
+		{words: []string{"completion", ""}, want: []string{"bash", "zsh", "fish"}, exact: true},
+		{words: []string{"help", "co"}, want: []string{"correlate", "completion"}, exact: true},
+		{words: []string{"probe", "--llvm", ""}, want: llvms},
+		{words: []string{"lint", "--llvm", "1"}, want: []string{"1"}, exact: true},
+		{words: []string{"lint", "Ma"}, want: []string{"Makefile"}, exact: true},
+		{words: []string{"lint", "--format", "json", ""}, want: []string{"Makefile", "build", "v2.patch"}},
+		{words: []string{"lint", "Makefile", "v"}, want: []string{"v2.patch", "vmlinux.o"}, exact: true}, // a second PATH
+		{words: []string{"lint", "--patch", "v"}, want: []string{"v2.patch", "vmlinux.o"}, exact: true},
+		{words: []string{"correlate", "vm"}, want: []string{"vmlinux.o"}, exact: true},
+		{words: []string{"check", "--build", ""}, want: []string{"build"}, exact: true},
+		{words: []string{"probe", ""}, want: []string{}, exact: true},
+	}
+}
+
+// checkCompletions compares each shell's replies (one per case, the
+// candidates one a line) with the cases.
+func checkCompletions(t *testing.T, shell string, cases []completionCase, replies []string) {
+	t.Helper()
+	for i, tt := range cases {
+		got := uniqueFields(replies[i])
+		line := "klpcheck " + strings.Join(tt.words, " ")
+		for _, w := range tt.want {
+			if !slices.Contains(got, w) {
+				t.Errorf("%s: %s<TAB>: %q lacks %q", shell, line, got, w)
+			}
+		}
+		if tt.exact && len(got) != len(tt.want) {
+			t.Errorf("%s: %s<TAB>: %q, want exactly %q", shell, line, got, tt.want)
+		}
+		for _, w := range tt.reject {
+			if slices.Contains(got, w) {
+				t.Errorf("%s: %s<TAB>: %q offers %q", shell, line, got, w)
+			}
+		}
+	}
+}
+
+// uniqueFields are the candidates of a reply, one a line, without a
+// description after a tab (fish) or a directory's trailing slash, each once.
+func uniqueFields(reply string) []string {
+	var out []string
+	for _, l := range strings.Split(reply, "\n") {
+		l, _, _ = strings.Cut(l, "\t")
+		l = strings.TrimSpace(l)
+		if l != "/" {
+			l = strings.TrimSuffix(l, "/")
+		}
+		if l != "" && !slices.Contains(out, l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 // TestBashCompletion sources the bash script and drives its completion
 // function as bash does: COMP_WORDS and COMP_CWORD set, COMPREPLY read.
 // The test binary plays klpcheck (TestMain).
@@ -21,68 +124,15 @@ func TestBashCompletion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	for _, f := range []string{"Makefile", "vmlinux.o", "v2.patch"} {
-		os.WriteFile(filepath.Join(dir, f), nil, 0o644)
-	}
-	os.Mkdir(filepath.Join(dir, "build"), 0o755)
+	dir := completionFixture(t)
 	_, script, _ := klp(t, "completion", "bash")
-
-	llvms := []string{"1"}
-	if _, err := os.Stat("/usr/bin/ld.lld-22"); err == nil {
-		llvms = append(llvms, "-22")
-	}
-	tests := []struct {
-		words  []string // after klpcheck; the last is completed
-		want   []string // all of these
-		exact  bool     // and nothing else
-		reject []string
-	}{
-		{words: []string{""}, want: []string{"check", "probe", "lint", "correlate", "completion", "man", "version"}},
-		{words: []string{"li"}, want: []string{"lint"}, exact: true},
-		{words: []string{"--"}, want: []string{"--help", "--version"}, exact: true},
-		{words: []string{"lint", "--"}, want: []string{"--format", "--disable", "--enable", "--severity", "--quiet", "--color", "--explain", "--help"}, reject: []string{"help", "h"}},
-		{words: []string{"lint", "--s"}, want: []string{"--severity"}, exact: true},
-		{words: []string{"lint", "--format", ""}, want: []string{"text", "json", "sarif"}, exact: true},
-		{words: []string{"probe", "--format", ""}, want: []string{"text", "json"}, exact: true},
-		{words: []string{"lint", "--severity", "w"}, want: []string{"warning"}, exact: true},
-		{words: []string{"lint", "--severity", "=", "e"}, want: []string{"error"}, exact: true}, // bash's split of --severity=e
-		{words: []string{"check", "--color", ""}, want: []string{"auto", "always", "never"}, exact: true},
-		{words: []string{"lint", "--explain", "LTO00"}, want: []string{"LTO001", "LTO009"}, reject: []string{"LTO010", "PATCH001"}},
-		{words: []string{"lint", "--enable", "LTO001,LTO01"}, want: []string{"LTO001,LTO010"}, exact: true},
-		{words: []string{"lint", "--disable", "ig"}, want: []string{"IGNORE001"}, exact: true},
-		{words: []string{"completion", ""}, want: []string{"bash", "zsh", "fish"}, exact: true},
-		{words: []string{"help", "co"}, want: []string{"correlate", "completion"}, exact: true},
-		{words: []string{"probe", "--llvm", ""}, want: llvms},
-		{words: []string{"lint", "--llvm", "1"}, want: []string{"1"}, exact: true},
-		{words: []string{"lint", "Ma"}, want: []string{"Makefile"}, exact: true},
-		{words: []string{"lint", "--format", "json", ""}, want: []string{"Makefile", "build", "v2.patch"}},
-		{words: []string{"lint", "--patch", "v"}, want: []string{"v2.patch", "vmlinux.o"}, exact: true},
-		{words: []string{"correlate", "vm"}, want: []string{"vmlinux.o"}, exact: true},
-		{words: []string{"check", "--build", ""}, want: []string{"build"}, exact: true},
-		{words: []string{"probe", ""}, want: []string{}, exact: true},
-	}
+	cases := completionCases()
 	var lines [][]string
-	for _, tt := range tests {
+	for _, tt := range cases {
 		lines = append(lines, tt.words)
 	}
 	replies := bashComplete(t, self, dir, script, lines)
-	for i, tt := range tests {
-		got := strings.Fields(replies[i])
-		for _, w := range tt.want {
-			if !slices.Contains(got, w) {
-				t.Errorf("klpcheck %s<TAB>: %q lacks %q", strings.Join(tt.words, " "), got, w)
-			}
-		}
-		if tt.exact && len(got) != len(tt.want) {
-			t.Errorf("klpcheck %s<TAB>: %q, want exactly %q", strings.Join(tt.words, " "), got, tt.want)
-		}
-		for _, w := range tt.reject {
-			if slices.Contains(got, w) {
-				t.Errorf("klpcheck %s<TAB>: %q offers %q", strings.Join(tt.words, " "), got, w)
-			}
-		}
-	}
+	checkCompletions(t, "bash", cases, replies)
 }
 
 // bashComplete runs the completion function once for each line (the words

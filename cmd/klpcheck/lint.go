@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -18,7 +19,11 @@ flags (--lto-whole-program-visibility -mllvm -always-rename-promoted-locals=fals
 break a build, miss a build, or are spelled or placed wrong.
 
 PATH is a kernel tree, a single Makefile, or - for standard input. Default:
-the current directory. lint evaluates what kbuild's final sub-make reads
+the current directory. Several PATHs give one report: each PATH's findings
+and a line with its counts, then the totals; --format json prints one
+document with "paths" (each PATH's document, with "path" and "error") and
+"totals", and SARIF one run with every PATH's results. --patch and --build
+take a single PATH. lint evaluates what kbuild's final sub-make reads
 (make -C OBJTREE -f SRCTREE/Makefile with sub_make_done=1), following the
 Makefile's include directives into the tree (scripts/Kbuild.include,
 scripts/Makefile.compiler, arch/$(SRCARCH)/Makefile...) and, with --build,
@@ -30,6 +35,7 @@ Examples:
    klpcheck lint --build ~/build/thin ~/linux
    git format-patch -1 --stdout | klpcheck lint --patch - ~/linux
    klpcheck lint --format sarif Makefile > lint.sarif
+   klpcheck lint ~/linux ~/linux-next ~/stable/Makefile
    klpcheck lint --explain LTO003
    klpcheck lint --disable LTO005,LTO009 --severity warning ~/linux
    klpcheck lint --enable LTO001 --quiet --color never Makefile
@@ -38,17 +44,18 @@ Examples:
 Suppression: a comment "# klpcheck: ignore=ID[,ID] reason" in a file lint
 reads suppresses those rules' findings on its own line or, alone on its
 line, on the next statement. Suppressed findings do not count; the summary
-and the JSON "suppressed" list show them, and a suppression that matches
-nothing is an IGNORE001 note. Nothing in the Makefile is ever run.
+and the JSON "suppressed" list show them, SARIF as results with an inSource
+suppression, and a suppression that matches nothing is an IGNORE001 note. Nothing in the Makefile is ever run.
 
 Exit status: 0 no errors (warnings allowed unless --werror), 1 findings,
-2 the input could not be read.`
+2 the input could not be read (with several PATHs: any of them; the others
+are still reported).`
 
 func lintCommand() *cli.Command {
 	return &cli.Command{
 		Name:        "lint",
 		Usage:       "check a kernel Makefile's LTO block (and patches to it) for every configuration and toolchain",
-		ArgsUsage:   "[PATH]",
+		ArgsUsage:   "[PATH...]",
 		Description: lintDescription,
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "patch", Usage: "apply `FILE` (unified diff, format-patch mail or mbox) in memory first; repeatable"},
@@ -93,6 +100,9 @@ func runLint(c *cli.Context) error {
 	if err != nil {
 		return usageError("lint: %v", err)
 	}
+	if paths := c.Args().Slice(); len(paths) > 1 {
+		return lintPaths(c, opts, paths, format, textOpts)
+	}
 	res, err := lint.Run(opts)
 	if err != nil {
 		return couldNotRun(fmt.Errorf("lint: %w", err))
@@ -112,10 +122,49 @@ func runLint(c *cli.Context) error {
 	return withStatus(res.ExitCode(c.Bool("werror")))
 }
 
+// lintPaths lints each of several PATHs with opts and prints one report:
+// exit status 2 when one could not be evaluated (the others are still
+// reported, and stderr names each that failed), else 1 when one has
+// findings that count.
+func lintPaths(c *cli.Context, opts lint.Options, paths []string, format report.Format, textOpts lint.TextOptions) error {
+	var rep lint.PathsReport
+	for _, p := range paths {
+		if err := c.Context.Err(); err != nil {
+			return couldNotRun(fmt.Errorf("lint: %w", err))
+		}
+		opts.Path = p
+		res, err := lint.Run(opts)
+		rep.Add(p, res, err)
+	}
+	out := c.App.Writer
+	var err error
+	switch format {
+	case report.JSON:
+		err = rep.WriteJSON(out)
+	case report.SARIF:
+		err = rep.WriteSARIF(out, versionString())
+	default:
+		err = rep.WriteTextOptions(out, textOpts)
+	}
+	if err != nil {
+		return couldNotRun(err)
+	}
+	code := rep.ExitCode(c.Bool("werror"))
+	if failures := rep.Failures(); len(failures) > 0 {
+		return &exitError{code: code, msg: "lint: could not lint " + strings.Join(failures, "\nklpcheck: lint: could not lint ")}
+	}
+	return withStatus(code)
+}
+
 // lintOptions reads lint's flags and arguments; the errors are usage errors.
 func lintOptions(c *cli.Context) (lint.Options, error) {
-	if c.NArg() > 1 {
-		return lint.Options{}, usageError("lint: one PATH at most, got %d (see klpcheck lint --help)", c.NArg())
+	if n := c.NArg(); n > 1 {
+		// A patch and a build directory belong to one tree.
+		for _, flag := range []string{"patch", "build"} {
+			if c.IsSet(flag) {
+				return lint.Options{}, usageError("lint: --%s takes one PATH, got %d (lint each tree on its own)", flag, n)
+			}
+		}
 	}
 	opts := lint.Options{Path: c.Args().First(), Patches: c.StringSlice("patch"), Stdin: c.App.Reader,
 		Build: c.String("build"), Arch: c.String("arch"), LLVM: c.String("llvm"),
@@ -129,8 +178,10 @@ func lintOptions(c *cli.Context) (lint.Options, error) {
 	}
 	opts.MinSeverity = sev
 	stdinUsers := 0
-	if opts.Path == "-" {
-		stdinUsers++
+	for _, p := range c.Args().Slice() {
+		if p == "-" {
+			stdinUsers++
+		}
 	}
 	for _, p := range opts.Patches {
 		if p == "-" {
@@ -138,7 +189,7 @@ func lintOptions(c *cli.Context) (lint.Options, error) {
 		}
 	}
 	if stdinUsers > 1 {
-		return opts, usageError("lint: only one of PATH and --patch can be - (standard input)")
+		return opts, usageError("lint: standard input (-) can be read once: as one PATH or one --patch")
 	}
 	return opts, nil
 }

@@ -165,8 +165,10 @@ func TestLintCouldNotRun(t *testing.T) {
 		{[]string{"lint", filepath.Join(dir, "missing")}, "missing: no such file or directory"},
 		{[]string{"lint", "--patch", corrupt, lintFixtures + "layout-a"}, corrupt + ":3: corrupt patch"},
 		{[]string{"lint", "--format", "xml", lintFixtures + "layout-a"}, `unknown --format "xml"`},
-		{[]string{"lint", "a", "b"}, "one PATH at most"},
-		{[]string{"lint", "--patch", "-", "-"}, "only one of PATH and --patch can be -"},
+		{[]string{"lint", "--patch", lintFixtures + "patches/v2.patch", "a", "b"}, "--patch takes one PATH, got 2"},
+		{[]string{"lint", "a", "--build", "b", "c"}, "--build takes one PATH, got 2"},
+		{[]string{"lint", "--patch", "-", "-"}, "standard input (-) can be read once"},
+		{[]string{"lint", "-", lintFixtures + "lto001.mk", "-"}, "standard input (-) can be read once"},
 	}
 	for _, tt := range tests {
 		code, out, errb := klp(t, tt.args...)

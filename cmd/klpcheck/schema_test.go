@@ -29,6 +29,7 @@ var documentSchemas = []struct {
 }{
 	{"probe", "klpcheck probe --format json", &probe.Report{}},
 	{"lint", "klpcheck lint --format json", &lint.Result{}},
+	{"lint-paths", "klpcheck lint --format json PATH PATH...", &lint.PathsReport{}},
 	{"correlate", "klpcheck correlate --format json", &correlate.Result{}},
 	{"check", "klpcheck check --format json", &checkReport{}},
 	{"error", "klpcheck COMMAND --format json when the command could not run (exit status 2, 130, 143)", &failureDocument{}},
@@ -99,7 +100,13 @@ func allowNullPointers(s *jsonschema.Schema, t reflect.Type, namer func(reflect.
 		return
 	}
 	seen[t] = true
-	def := s.Definitions[namer(t)]
+	nullPointerMembers(s, s.Definitions[namer(t)], t, namer, seen)
+}
+
+// nullPointerMembers makes the pointer members of struct t in def accept
+// null; the members of an embedded struct are def's own, as the encoder
+// writes them.
+func nullPointerMembers(s *jsonschema.Schema, def *jsonschema.Schema, t reflect.Type, namer func(reflect.Type) string, seen map[reflect.Type]bool) {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		if !f.IsExported() {
@@ -107,6 +114,10 @@ func allowNullPointers(s *jsonschema.Schema, t reflect.Type, namer func(reflect.
 		}
 		allowNullPointers(s, f.Type, namer, seen)
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			nullPointerMembers(s, def, f.Type, namer, seen)
+			continue
+		}
 		if name == "" || name == "-" || def == nil || def.Properties == nil || f.Type.Kind() != reflect.Pointer {
 			continue
 		}

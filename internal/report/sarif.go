@@ -105,15 +105,28 @@ type SARIFMessage struct {
 
 // SARIFResult is one finding.
 type SARIFResult struct {
-	RuleID              string            `json:"ruleId"`
-	RuleIndex           int               `json:"ruleIndex"`
-	Level               string            `json:"level"`
-	Message             SARIFMessage      `json:"message"`
-	Locations           []SARIFLocation   `json:"locations,omitempty"`
-	RelatedLocations    []SARIFLocation   `json:"relatedLocations,omitempty"`
-	PartialFingerprints map[string]string `json:"partialFingerprints,omitempty"`
-	Properties          map[string]any    `json:"properties,omitempty"`
+	RuleID              string             `json:"ruleId"`
+	RuleIndex           int                `json:"ruleIndex"`
+	Level               string             `json:"level"`
+	Message             SARIFMessage       `json:"message"`
+	Locations           []SARIFLocation    `json:"locations,omitempty"`
+	RelatedLocations    []SARIFLocation    `json:"relatedLocations,omitempty"`
+	PartialFingerprints map[string]string  `json:"partialFingerprints,omitempty"`
+	Suppressions        []SARIFSuppression `json:"suppressions,omitempty"`
+	Properties          map[string]any     `json:"properties,omitempty"`
 }
+
+// SARIFSuppression says that a result was suppressed and why (SARIF 2.1.0
+// §3.35): "inSource" for a comment in the file the result is in, whose
+// location it points at. Viewers show such a result as dismissed, not open.
+type SARIFSuppression struct {
+	Kind          string         `json:"kind"`
+	Justification string         `json:"justification,omitempty"`
+	Location      *SARIFLocation `json:"location,omitempty"`
+}
+
+// SuppressedInSource is the kind of a suppression written in the analysed file.
+const SuppressedInSource = "inSource"
 
 // SARIFLocation points at a file region.
 type SARIFLocation struct {
