@@ -164,18 +164,18 @@ func runCheck(c *cli.Context) error {
 	// Toolchain.
 	sel, how := checkLinkerSelection(c, rep.Config, recorded, in.demo)
 	prog.say("probing the linker(s)")
-	opts := probe.Options{Timeout: c.Duration("timeout"), LinkTest: true, CC: c.String("cc")}
+	opts := probe.Options{Timeout: c.Duration("timeout"), LinkTest: true, CC: c.String("cc"), CCSource: "--cc"}
 	if !sel.All {
 		// Compare the .config with the build's own linker only: with
 		// --all the other llds differ from it by design.
 		opts.Config = rep.Config
 	}
-	targets, err := probe.Resolve(sel, nil)
+	targets, err := probe.Resolve(withFlagSources(sel), nil)
 	switch {
 	case err != nil && sel.All:
-		skipped = append(skipped, check.Skip{Area: check.AreaToolchain, Why: err.Error()})
+		skipped = append(skipped, check.Skip{Area: check.AreaToolchain, Why: resolveError(sel, err)})
 	case err != nil:
-		return usageError("check: %v", err)
+		return usageError("check: %s", resolveError(sel, err))
 	default:
 		pr, err := probe.Probe(c.Context, targets, opts, sel.All)
 		if err != nil {
@@ -184,6 +184,7 @@ func runCheck(c *cli.Context) error {
 		if err := c.Context.Err(); err != nil {
 			return couldNotRun(fmt.Errorf("check: %v", err)) // a signal: the deferred cleanup removes the demo
 		}
+		pr.RenderHints(probeRemedy)
 		rep.Probe = pr
 	}
 

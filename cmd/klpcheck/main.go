@@ -246,12 +246,12 @@ func (e *exitError) Error() string { return e.msg }
 
 // usageError is exit status 2 with a message naming the misuse.
 func usageError(format string, args ...any) error {
-	return &exitError{code: report.ExitError, msg: fmt.Sprintf(format, args...)}
+	return &exitError{code: report.ExitError, msg: fmt.Sprintf(format, flagNamed(args)...)}
 }
 
 // couldNotRun is exit status 2: the input could not be read or a tool could not be run.
 func couldNotRun(err error) error {
-	return &exitError{code: report.ExitError, msg: err.Error()}
+	return &exitError{code: report.ExitError, msg: withFlagNames(err).Error()}
 }
 
 // withStatus ends a command that printed its report with the given status.
