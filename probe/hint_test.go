@@ -89,7 +89,6 @@ func TestHintsNameNoFlag(t *testing.T) {
 	}
 }
 
-
 // TestRenderHintsRewordsTheReport checks that a report's hinted messages,
 // and only those, take the CLI's words.
 func TestRenderHintsRewordsTheReport(t *testing.T) {
