@@ -191,7 +191,7 @@ func runCheck(c *cli.Context) error {
 	// Makefile.
 	if in.tree != "" {
 		prog.say("linting the Makefile")
-		lr, err := lint.Run(checkLintOptions(in, recorded))
+		lr, err := lint.RunContext(c.Context, checkLintOptions(in, recorded))
 		if err != nil {
 			return couldNotRun(err)
 		}

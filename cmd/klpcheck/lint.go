@@ -93,7 +93,7 @@ func runLint(c *cli.Context) error {
 	if err != nil {
 		return usageError("lint: %v", err)
 	}
-	res, err := lint.Run(opts)
+	res, err := lint.RunContext(c.Context, opts)
 	if err != nil {
 		return couldNotRun(fmt.Errorf("lint: %w", err))
 	}
