@@ -212,6 +212,7 @@ func runCheck(c *cli.Context) error {
 		Config: rep.Config, Probe: rep.Probe, Lint: rep.Lint, Correlate: rep.Correlate,
 		AllLinkers: sel.All, LinkerChoice: how, Orig: rep.Orig, Skipped: skipped, Demo: in.demo,
 	})
+	dec.RenderNext(checkAsk)
 	rep.Verdict, rep.Status, rep.Summary, rep.Next = dec.Verdict, dec.Status, dec.Summary, dec.Next
 	rep.Skipped = make([]string, len(dec.Skipped))
 	for i, sk := range dec.Skipped {

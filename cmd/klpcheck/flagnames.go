@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"klpcheck/check"
 	"klpcheck/internal/report"
 	"klpcheck/internal/style"
 	"klpcheck/lint/rules"
@@ -61,4 +62,17 @@ func probeRemedy(s probe.Supply) string {
 		return "raise --timeout"
 	}
 	return s.String()
+}
+
+// checkAsk names the flags that give check what a next step asks for.
+func checkAsk(a check.Ask) string {
+	switch a {
+	case check.AskLinker:
+		return "pass --ld PATH"
+	case check.AskBuild:
+		return "--build DIR"
+	case check.AskKernel:
+		return "klpcheck check --tree ~/linux --build ~/linux/out"
+	}
+	return a.String()
 }

@@ -67,6 +67,10 @@ func TestRenderedMessagesNameFlags(t *testing.T) {
 		// /bin/true "accepts" the flags, so the link test runs and needs
 		// the named clang.
 		{[]string{"probe", "--ld", "/bin/true", "--link-test", "--cc", "/nonexistent/clang"}, "install it or pass --cc PATH"},
+		// check's next steps: the demo asks for a real kernel, a linker
+		// that cannot be run for another one.
+		{[]string{"check", "--demo", "--ld", "/bin/true"}, "Point check at a real kernel: klpcheck check --tree ~/linux --build ~/linux/out"},
+		{[]string{"check", "--demo", "--ld", "/nonexistent/ld.lld"}, "Make the build's linker available (or pass --ld PATH) and check again."},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
