@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -148,6 +150,13 @@ func TestSignalsStopLint(t *testing.T) {
 			}
 			if out := stdout.String(); strings.Contains(out, "configuration") || strings.Contains(out, `"findings"`) {
 				t.Errorf("a report was printed after the signal:\n%.300s", out)
+			}
+			if slices.Contains(tt.args, "json") {
+				// One JSON document, whose status is the exit status.
+				var doc struct{ Status int }
+				if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil || doc.Status != tt.status {
+					t.Errorf("stdout %q: status %d (%v), want one JSON document with status %d", stdout.String(), doc.Status, err, tt.status)
+				}
 			}
 			entries, _ := os.ReadDir(tmp)
 			for _, e := range entries {
