@@ -46,7 +46,7 @@ func (dc *decider) build() {
 	}
 	if cr.PossiblyMissed() > 0 {
 		problems = append(problems, cr.ProvenanceGap())
-		dc.next("Give correlate complete evidence: the build's objects (--build) or intact debug info; the problems above name the file and section.")
+		dc.nextAsk("Give correlate complete evidence: the build's objects (", AskBuild, ") or intact debug info; the problems above name the file and section.")
 	}
 	if b := cr.Budget; b != nil && b.Exceeded {
 		problems = append(problems, fmt.Sprintf("%d suffixed symbols exceed the budget of %d: the flags are not in effect", b.Count, b.Max))

@@ -103,6 +103,8 @@ type Decision struct {
 	Summary []Area
 	Skipped []Skip
 	Next    []string
+	// asks are the steps behind Next, by index, for RenderNext.
+	asks []step
 }
 
 // decider collects a decision's lines.
@@ -119,7 +121,7 @@ func (dc *decider) add(area AreaID, status Status, text string) {
 	}
 }
 
-func (dc *decider) next(s string) { dc.d.Next = append(dc.d.Next, s) }
+func (dc *decider) next(s string) { dc.nextAsk(s, AskNone, "") }
 
 func (dc *decider) skip(area AreaID, why string) {
 	dc.d.Skipped = append(dc.d.Skipped, Skip{Area: area, Why: why})
@@ -140,7 +142,8 @@ func Decide(in Inputs) Decision {
 	switch cfg := in.Config; {
 	case cfg != nil && !cfg.LTO().ThinLTO():
 		d.Verdict, d.Status = NotApplicable, report.ExitClean
-		d.Next = []string{fmt.Sprintf("%s selects %s: suffix reduction is a ThinLTO feature (CONFIG_LTO_CLANG_THIN).", cfg.File, cfg.LTO().Label())}
+		d.Next, d.asks = nil, nil
+		dc.next(fmt.Sprintf("%s selects %s: suffix reduction is a ThinLTO feature (CONFIG_LTO_CLANG_THIN).", cfg.File, cfg.LTO().Label()))
 	case dc.ready:
 		d.Verdict, d.Status = Ready, report.ExitClean
 	default:
@@ -152,7 +155,7 @@ func Decide(in Inputs) Decision {
 		}
 	}
 	if in.Demo {
-		dc.next("This was the embedded demo. Point check at a real kernel: klpcheck check --tree ~/linux --build ~/linux/out (or run it inside either).")
+		dc.nextAsk("This was the embedded demo. Point check at a real kernel: ", AskKernel, " (or run it inside either).")
 	}
 	return *d
 }

@@ -63,7 +63,7 @@ func (dc *decider) toolchain() {
 	pr := dc.in.Probe
 	if pr == nil {
 		dc.add(AreaToolchain, StatusSkipped, "no linker could be probed")
-		dc.next("Install LLD from LLVM 23.1 or later (Debian/Ubuntu: apt-get install lld-23 once packaged; or an upstream build) and pass --ld PATH; to see what an installed lld answers: apt-get install lld-22")
+		dc.nextAsk("Install LLD from LLVM 23.1 or later (Debian/Ubuntu: apt-get install lld-23 once packaged; or an upstream build) and ", AskLinker, "; to see what an installed lld answers: apt-get install lld-22")
 		return
 	}
 	lo := sortLinkers(pr)
@@ -72,18 +72,18 @@ func (dc *decider) toolchain() {
 	switch {
 	case len(lo.broken) > 0 && len(lo.ok) == 0 && len(lo.no) == 0:
 		dc.add(AreaToolchain, StatusSkipped, "could not probe: "+strings.Join(lo.broken, "; "))
-		dc.next("Make the build's linker available (or name it with --ld) and check again.")
+		dc.nextAsk("Make the build's linker available (or ", AskLinker, ") and check again.")
 	case all && len(lo.ok) > 0:
 		dc.add(AreaToolchain, StatusOK, fmt.Sprintf("%s accepts the flags (probed %s)", strings.Join(lo.ok, ", "), choice))
 		dc.next("Build with a linker that accepts the flags: make LLVM=<its bin directory>/ or LD=<path>.")
 	case len(lo.ok) == 0 && len(lo.no) == 0:
 		dc.add(AreaToolchain, StatusSkipped, "no linker was probed ("+choice+")")
-		dc.next("Make the build's linker available (or name it with --ld) and check again.")
+		dc.nextAsk("Make the build's linker available (or ", AskLinker, ") and check again.")
 	case len(lo.no) == 0 && len(lo.broken) == 0:
 		dc.add(AreaToolchain, StatusOK, fmt.Sprintf("%s accepts the flags (%s)", strings.Join(lo.ok, ", "), choice))
 	case len(lo.no) == 0:
 		dc.add(AreaToolchain, StatusSkipped, "could not probe: "+strings.Join(lo.broken, "; "))
-		dc.next("Make the build's linker available (or name it with --ld) and check again.")
+		dc.nextAsk("Make the build's linker available (or ", AskLinker, ") and check again.")
 	default:
 		verb := "refuses"
 		if len(lo.no) > 1 {

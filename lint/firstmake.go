@@ -38,6 +38,7 @@ func (s *session) firstMakeStop(helpers map[string]bool, tc model.Toolchain) err
 		Include:   s.includes.resolver(false),
 		Track:     map[makefile.Node]bool{},
 		TryRun:    s.tryRun,
+		Cancel:    s.stop,
 	}
 	res, err := eval.Run(s.makefile, cfg)
 	if err != nil {

@@ -10,6 +10,7 @@
 package lint
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -141,19 +142,42 @@ type Finding struct {
 // Run lints according to opts. The error is an *InputError for input that
 // could not be read (exit status 2), or a rule's error.
 func Run(opts Options) (*Result, error) {
+	return RunContext(context.Background(), opts)
+}
+
+// RunContext is Run that stops when ctx is done (a signal): between
+// phases, per configuration and included file, and every thousand or so
+// statements or expansion steps within an evaluation, so that a huge or
+// pathological Makefile stops promptly too. The error then wraps
+// ctx.Err(). lint runs no program: there is nothing else to stop.
+func RunContext(ctx context.Context, opts Options) (*Result, error) {
 	selected, err := rules.Select(opts.Enable, opts.Disable)
 	if err != nil {
 		return nil, err
 	}
-	s, err := prepare(opts)
+	stop := &atomic.Bool{}
+	defer context.AfterFunc(ctx, func() { stop.Store(true) })()
+	s, err := prepareContext(ctx, stop, opts)
 	if err != nil {
-		return nil, err
+		return nil, cancelled(ctx, err)
 	}
 	if err := s.allStop(); err != nil {
 		return nil, err
 	}
 	s.rules, s.minSeverity = selected, opts.MinSeverity
+	if err := ctx.Err(); err != nil {
+		return nil, cancelled(ctx, err)
+	}
 	return s.lint()
+}
+
+// cancelled is err, or the context's error when ctx is done: an evaluation
+// a signal ended reports that, not the "cancelled" limit it stopped at.
+func cancelled(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("stopped before the end: %w", ctx.Err())
+	}
+	return err
 }
 
 // allStop is the error for a Makefile that every configuration stops
@@ -217,6 +241,9 @@ type session struct {
 	// rules are the rules to run; minSeverity drops less severe findings.
 	rules       []*rules.Rule
 	minSeverity rules.Severity
+	// stop, once set, ends every evaluation (the caller's context is
+	// done, or one configuration failed).
+	stop *atomic.Bool
 }
 
 // fragment is the added lines of a hunk that did not apply.
@@ -228,6 +255,12 @@ type fragment struct {
 }
 
 func prepare(opts Options) (*session, error) {
+	return prepareContext(context.Background(), &atomic.Bool{}, opts)
+}
+
+// prepareContext reads the inputs and evaluates every configuration; it
+// stops when ctx is done, and stop ends the evaluations.
+func prepareContext(ctx context.Context, stop *atomic.Bool, opts Options) (*session, error) {
 	t, err := loadTree(opts.Path, opts.Stdin)
 	if err != nil {
 		return nil, err
@@ -236,7 +269,10 @@ func prepare(opts Options) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &session{tree: t}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s := &session{tree: t, stop: stop}
 	if s.inv, err = newInvocation(t, opts); err != nil {
 		return nil, err
 	}
@@ -253,6 +289,9 @@ func prepare(opts Options) (*session, error) {
 	s.makefile, err = makefile.ParseString(t.name(pathMakefile), mkDoc.Text(), 0)
 	if err != nil {
 		return nil, limitError(err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	for _, rel := range t.kconfigPaths() {
 		s.kfiles = append(s.kfiles, kconfig.Parse(t.name(rel), []byte(t.docs[rel].Text())))
@@ -292,23 +331,22 @@ func prepare(opts Options) (*session, error) {
 	s.configs = make([]*rules.Evaluated, len(matrix))
 	errs := make([]error, len(matrix))
 	var wg sync.WaitGroup
-	var failed atomic.Bool // an input error in one configuration ends all
 	next := make(chan int)
 	for w := 0; w < min(runtime.GOMAXPROCS(0), len(matrix)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for k := range next {
-				if failed.Load() {
+				if s.stop.Load() {
 					continue
 				}
 				if s.build != nil && k == len(matrix)-1 {
-					s.configs[k], errs[k] = s.evaluateBuild(helpers, &failed)
+					s.configs[k], errs[k] = s.evaluateBuild(helpers, s.stop)
 				} else {
-					s.configs[k], errs[k] = s.evaluate(matrix[k], helpers, &failed)
+					s.configs[k], errs[k] = s.evaluate(matrix[k], helpers, s.stop)
 				}
 				if errs[k] != nil {
-					failed.Store(true)
+					s.stop.Store(true) // an input error in one configuration ends all
 				}
 			}
 		}()
@@ -318,6 +356,9 @@ func prepare(opts Options) (*session, error) {
 	}
 	close(next)
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	// The first error in matrix order is the one reported; evaluations
 	// cancelled because of it have errors too.
 	for _, err := range errs {

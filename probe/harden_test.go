@@ -163,31 +163,39 @@ func TestBoundedOutput(t *testing.T) {
 	}
 }
 
-// TestNamedGroupsAgreeWithRunsAlone: a group the refusal calls an unknown
-// option by name is not run alone; the oracle, the linker run directly with
-// that group alone, must agree that it is refused, for every real linker.
+// TestNamedGroupsAgreeWithRunsAlone: a group the refusal answers for (it
+// calls the group an unknown option by name, or it is lld's and its only
+// errors name other groups) is not run alone; the oracle, the linker run
+// directly with that group alone, must agree, for every real linker and
+// for flag sets where lld's refusal does and does not answer for the rest.
 func TestNamedGroupsAgreeWithRunsAlone(t *testing.T) {
 	linkers := append(append([]string{}, debianLLDs...), "ld.bfd", "ld.gold")
-	for _, name := range linkers {
-		t.Run(name, func(t *testing.T) {
-			path := testenv.Tool(t, name)
-			r := probeOne(t, path, Options{Flags: DefaultFlags + " --no-such-option-x"})
-			if r.Error != "" || r.Supported == nil || *r.Supported {
-				t.Fatalf("%s: %s %q", name, r.Verdict(), r.Error)
-			}
-			named := 0
-			for _, g := range r.Groups {
-				oracle := realExitStatus(t, path, append(append([]string{}, g.Flags...), "-v")...)
-				if g.Supported != (oracle == 0) {
-					t.Errorf("group %q: supported = %v (alone %v), but run alone it exits %d", g.Flags, g.Supported, g.Alone, oracle)
+	for _, flags := range []string{
+		DefaultFlags + " --no-such-option-x",
+		DefaultFlags,
+		"--lto-O9 " + DefaultFlags, // an error that names no group: every group runs
+	} {
+		for _, name := range linkers {
+			t.Run(name+" "+flags, func(t *testing.T) {
+				path := testenv.Tool(t, name)
+				r := probeOne(t, path, Options{Flags: flags})
+				if r.Error != "" || r.Supported == nil || *r.Supported {
+					t.Fatalf("%s: %s %q", name, r.Verdict(), r.Error)
 				}
-				if !g.Alone {
-					named++
+				named := 0
+				for _, g := range r.Groups {
+					oracle := realExitStatus(t, path, append(append([]string{}, g.Flags...), "-v")...)
+					if g.Supported != (oracle == 0) {
+						t.Errorf("group %q: supported = %v (alone %v), but run alone it exits %d", g.Flags, g.Supported, g.Alone, oracle)
+					}
+					if !g.Alone {
+						named++
+					}
 				}
-			}
-			if strings.HasPrefix(name, "ld.lld") && named == 0 {
-				t.Errorf("no group was named by the refusal: every group ran alone: %+v", r.Groups)
-			}
-		})
+				if strings.HasPrefix(name, "ld.lld") && named == 0 {
+					t.Errorf("no group was answered by the refusal: every group ran alone: %+v", r.Groups)
+				}
+			})
+		}
 	}
 }

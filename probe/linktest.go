@@ -49,6 +49,9 @@ type LinkMode struct {
 	// Detail says in one line what the verdict rests on, or what failed and
 	// how to fix it.
 	Detail string `json:"detail"`
+	// DetailHint is Detail as a Hint when its fix asks for something to be
+	// supplied: Report.RenderHints rewords Detail from it.
+	DetailHint *Hint `json:"-"`
 	// Baseline and WithFlags are the output's names for the statics the
 	// program makes ThinLTO promote, without and with the flags.
 	Baseline  []string `json:"baseline"`
@@ -64,24 +67,28 @@ var linkTestSubjects = []string{"klp_lt_counter", "klp_lt_twice"}
 // linkTestCFlags are the kernel's ThinLTO compile flags that matter here.
 var linkTestCFlags = []string{"-O2", "-flto=thin", "-fsplit-lto-unit", "-fvisibility=hidden"}
 
+// ccSource is the rule of a compiler the caller named (Options.CC), unless
+// Options.CCSource says otherwise.
+const ccSource = "CC"
+
 // MatchingCC finds the clang that goes with a linker, by kbuild's LLVM=
 // rule: ld.lld-22 -> clang-22, <prefix>ld.lld -> <prefix>clang. override
-// (--cc) wins. The error names the missing compiler and the fix.
+// (Options.CC) wins. The error names the missing compiler and the fix.
 func MatchingCC(t Target, override string, look LookPath) (cc, rule string, err error) {
 	if look == nil {
 		look = exec.LookPath
 	}
 	if override != "" {
-		r := resolveOne(override, "--cc", look)
+		r := resolveOne(override, ccSource, look)
 		if r.Err != nil {
-			return "", "--cc", fmt.Errorf("the compiler %s (--cc) cannot be used: not found or not executable: install it or pass another --cc", override)
+			return "", ccSource, hintError(fmt.Sprintf("the compiler %s cannot be used: not found or not executable: install it or ", override), SupplyCompiler, "")
 		}
-		return r.Path, "--cc", nil
+		return r.Path, ccSource, nil
 	}
 	name := t.Name
 	m := lldName.FindStringSubmatch(filepath.Base(name))
 	if m == nil {
-		return "", "", fmt.Errorf("cannot tell which clang goes with %s (kbuild pairs ld.lld[-N] with clang[-N] from the same place): pass --cc PATH", name)
+		return "", "", hintError(fmt.Sprintf("cannot tell which clang goes with %s (kbuild pairs ld.lld[-N] with clang[-N] from the same place): ", name), SupplyCompiler, "")
 	}
 	want := "clang" + m[1]
 	rule = "matches " + filepath.Base(name)
@@ -92,7 +99,7 @@ func MatchingCC(t Target, override string, look LookPath) (cc, rule string, err 
 			if m[1] != "" {
 				install = fmt.Sprintf("install %s (Debian/Ubuntu: apt-get install %s)", want, want)
 			}
-			return "", rule, fmt.Errorf("%s not found (the clang matching %s): %s or pass --cc PATH", p, name, install)
+			return "", rule, hintError(fmt.Sprintf("%s not found (the clang matching %s): %s or ", p, name, install), SupplyCompiler, "")
 		}
 		return p, rule, nil
 	}
@@ -101,7 +108,7 @@ func MatchingCC(t Target, override string, look LookPath) (cc, rule string, err 
 		p, err = filepath.Abs(p)
 	}
 	if err != nil {
-		return "", rule, fmt.Errorf("%s not found on PATH (the clang matching %s): install %s (Debian/Ubuntu: apt-get install %s) or pass --cc PATH", want, name, want, want)
+		return "", rule, hintError(fmt.Sprintf("%s not found on PATH (the clang matching %s): install %s (Debian/Ubuntu: apt-get install %s) or ", want, name, want, want), SupplyCompiler, "")
 	}
 	return p, rule, nil
 }
@@ -109,29 +116,32 @@ func MatchingCC(t Target, override string, look LookPath) (cc, rule string, err 
 // linkTest runs the link test for one linker in its own private directory.
 func (p *prober) linkTest(ctx context.Context, t Target) *LinkTest {
 	lt := &LinkTest{InProcess: newLinkMode(), Distributed: newLinkMode()}
-	fail := func(detail string) *LinkTest {
-		lt.InProcess.Verdict, lt.InProcess.Detail = LinkError, detail
-		lt.Distributed.Verdict, lt.Distributed.Detail = LinkError, detail
+	fail := func(h *Hint) *LinkTest {
+		lt.InProcess.fail(h)
+		lt.Distributed.fail(h)
 		return lt
 	}
 	cc, rule, err := MatchingCC(t, p.opts.CC, nil)
+	if p.opts.CC != "" && p.opts.CCSource != "" {
+		rule = p.opts.CCSource
+	}
 	lt.CC, lt.CCRule = cc, rule
 	if err != nil {
 		lt.CCMissing = true
-		return fail(err.Error())
+		return fail(errorHint(err))
 	}
 	sb, err := newSandbox(p.opts.TempDir, t.Path, p.opts.Env, p.opts.Timeout)
 	if err != nil {
-		return fail(err.Error())
+		return fail(errorHint(err))
 	}
 	defer func() {
 		if err := sb.cleanup(); err != nil {
-			fail("could not remove the private temporary directory: " + err.Error())
+			fail(&Hint{Before: "could not remove the private temporary directory: " + err.Error()})
 		}
 	}()
 	r := &linkRunner{p: p, sb: sb, ld: t.Path, cc: cc}
-	if msg := r.compile(ctx); msg != "" {
-		return fail(msg)
+	if h := r.compile(ctx); h != nil {
+		return fail(h)
 	}
 	// The two modes share only the bitcode objects, which they read: they
 	// run side by side (distributed's index files are its own).
@@ -147,6 +157,23 @@ func (p *prober) linkTest(ctx context.Context, t Target) *LinkTest {
 }
 
 func newLinkMode() LinkMode { return LinkMode{Baseline: []string{}, WithFlags: []string{}} }
+
+// fail makes the mode an error that h describes.
+func (m *LinkMode) fail(h *Hint) {
+	m.Verdict, m.Detail = LinkError, h.String()
+	if h.Supply != SupplyNone {
+		m.DetailHint = h
+	}
+}
+
+// errorHint is err's Hint, or its message as one.
+func errorHint(err error) *Hint {
+	var he *HintError
+	if errors.As(err, &he) {
+		return &he.Hint
+	}
+	return &Hint{Before: err.Error()}
+}
 
 // linkRunner runs the link test's steps in one private directory, through
 // the probe's sandbox: each step is one program (the linker or its clang)
@@ -174,42 +201,45 @@ func (r *linkRunner) step(ctx context.Context, prog string, args ...string) (she
 	return sb.run(ctx, script, nil)
 }
 
-// failure describes a step that did not exit 0, or "" when it did.
-func (r *linkRunner) failure(what, prog string, out shellRun, err error) string {
+// failure describes a step that did not exit 0, or is nil when it did.
+func (r *linkRunner) failure(what, prog string, out shellRun, err error) *Hint {
 	if err != nil {
 		if errors.Is(err, errTimeout) {
-			return fmt.Sprintf("%s: %s did not finish within %s and was killed (raise --timeout if it is just slow)", what, prog, r.p.opts.Timeout)
+			return &Hint{Before: fmt.Sprintf("%s: %s did not finish within %s and was killed (if it is just slow, ", what, prog, r.p.opts.Timeout), Supply: SupplyTimeout, After: ")"}
 		}
-		return fmt.Sprintf("%s: %s: %v", what, prog, err)
+		return &Hint{Before: fmt.Sprintf("%s: %s: %v", what, prog, err)}
 	}
 	if out.status != 0 {
-		return fmt.Sprintf("%s: %s exited %d: %s", what, prog, out.status, LinkerReason(out, Identity{}, nil))
+		return &Hint{Before: fmt.Sprintf("%s: %s exited %d: %s", what, prog, out.status, LinkerReason(out, Identity{}, nil))}
 	}
-	return ""
+	return nil
 }
 
-// compile makes the two bitcode objects; "" on success.
-func (r *linkRunner) compile(ctx context.Context) string {
+// compile makes the two bitcode objects; nil on success.
+func (r *linkRunner) compile(ctx context.Context) *Hint {
 	entries, err := fs.Glob(linkTestSources, "testdata/linktest/*.c")
 	if err != nil || len(entries) == 0 {
-		return "internal error: the link test's sources are not embedded"
+		return &Hint{Before: "internal error: the link test's sources are not embedded"}
 	}
 	for _, e := range entries {
 		src, err := linkTestSources.ReadFile(e)
 		if err != nil {
-			return "internal error: " + err.Error()
+			return &Hint{Before: "internal error: " + err.Error()}
 		}
 		base := filepath.Base(e)
 		if err := os.WriteFile(filepath.Join(r.sb.dir, base), src, 0o600); err != nil {
-			return "cannot write the link test's sources: " + err.Error()
+			return &Hint{Before: "cannot write the link test's sources: " + err.Error()}
 		}
 		args := append(append([]string{}, linkTestCFlags...), "-c", base, "-o", strings.TrimSuffix(base, ".c")+".o")
 		out, err := r.step(ctx, r.cc, args...)
-		if msg := r.failure("compiling the link test's "+base, r.cc, out, err); msg != "" {
-			return msg + " (a clang with ThinLTO is needed; pass --cc PATH for another one)"
+		if h := r.failure("compiling the link test's "+base, r.cc, out, err); h != nil {
+			if h.Supply != SupplyNone {
+				return h // a timeout: more time, not another clang
+			}
+			return &Hint{Before: h.Before + " (a clang with ThinLTO is needed: ", Supply: SupplyCompiler, After: ")"}
 		}
 	}
-	return ""
+	return nil
 }
 
 var linkTestObjects = []string{"home.o", "importer.o"}
@@ -229,8 +259,8 @@ func (r *linkRunner) link(ctx context.Context, withFlags bool, output string, ex
 func (r *linkRunner) inProcess(ctx context.Context) LinkMode {
 	m := newLinkMode()
 	out, err := r.link(ctx, false, "inprocess-base.o", nil, linkTestObjects)
-	if msg := r.failure("the in-process link without the flags", r.ld, out, err); msg != "" {
-		m.Verdict, m.Detail = LinkError, msg
+	if h := r.failure("the in-process link without the flags", r.ld, out, err); h != nil {
+		m.fail(h)
 		return m
 	}
 	base, berr := readDefined(filepath.Join(r.sb.dir, "inprocess-base.o"))
@@ -238,9 +268,9 @@ func (r *linkRunner) inProcess(ctx context.Context) LinkMode {
 	var flags map[string]bool
 	var ferr error
 	rejected := ""
-	if msg := r.failure("the in-process link with the flags", r.ld, out, err); msg != "" {
+	if h := r.failure("the in-process link with the flags", r.ld, out, err); h != nil {
 		if err != nil {
-			m.Verdict, m.Detail = LinkError, msg
+			m.fail(h)
 			return m
 		}
 		rejected = LinkerReason(out, Identity{}, r.p.flags)
@@ -256,14 +286,14 @@ func (r *linkRunner) inProcess(ctx context.Context) LinkMode {
 // The flags go to both links, as KBUILD_LDFLAGS does.
 func (r *linkRunner) distributed(ctx context.Context) LinkMode {
 	m := newLinkMode()
-	base, msg, _ := r.distributedLink(ctx, false, "dist-base.o")
-	if msg != "" {
-		m.Verdict, m.Detail = LinkError, msg
+	base, h, _ := r.distributedLink(ctx, false, "dist-base.o")
+	if h != nil {
+		m.fail(h)
 		return m
 	}
-	flags, msg, rejected := r.distributedLink(ctx, true, "dist-flags.o")
-	if msg != "" && rejected == "" {
-		m.Verdict, m.Detail = LinkError, msg
+	flags, h, rejected := r.distributedLink(ctx, true, "dist-flags.o")
+	if h != nil && rejected == "" {
+		m.fail(h)
 		return m
 	}
 	return judge(base, nil, flags, nil, rejected)
@@ -271,14 +301,14 @@ func (r *linkRunner) distributed(ctx context.Context) LinkMode {
 
 // distributedLink runs the three steps; msg says what failed, rejected is
 // the linker's reason when a link with the flags exited non-zero.
-func (r *linkRunner) distributedLink(ctx context.Context, withFlags bool, output string) (defined map[string]bool, msg, rejected string) {
+func (r *linkRunner) distributedLink(ctx context.Context, withFlags bool, output string) (defined map[string]bool, msg *Hint, rejected string) {
 	label := map[bool]string{false: "without", true: "with"}[withFlags]
 	for _, o := range linkTestObjects {
 		// A stale index from the other run must not stand in for this one.
 		_ = os.Remove(filepath.Join(r.sb.dir, o+".thinlto.bc"))
 	}
 	out, err := r.link(ctx, withFlags, "thin-link.o", []string{"--thinlto-index-only"}, linkTestObjects)
-	if msg := r.failure("the distributed thin link (--thinlto-index-only) "+label+" the flags", r.ld, out, err); msg != "" {
+	if msg := r.failure("the distributed thin link (--thinlto-index-only) "+label+" the flags", r.ld, out, err); msg != nil {
 		if withFlags && err == nil {
 			return nil, msg, LinkerReason(out, Identity{}, r.p.flags) + " (at the thin link, --thinlto-index-only)"
 		}
@@ -288,13 +318,13 @@ func (r *linkRunner) distributedLink(ctx context.Context, withFlags bool, output
 	for _, o := range linkTestObjects {
 		native := strings.TrimSuffix(o, ".o") + "." + strings.TrimSuffix(output, ".o") + ".native.o"
 		out, err := r.step(ctx, r.cc, "-O2", "-c", "-x", "ir", o, "-fthinlto-index="+o+".thinlto.bc", "-o", native)
-		if msg := r.failure("the distributed backend of "+o+" (clang -fthinlto-index=) "+label+" the flags", r.cc, out, err); msg != "" {
+		if msg := r.failure("the distributed backend of "+o+" (clang -fthinlto-index=) "+label+" the flags", r.cc, out, err); msg != nil {
 			return nil, msg, ""
 		}
 		natives = append(natives, native)
 	}
 	out, err = r.link(ctx, withFlags, output, nil, natives)
-	if msg := r.failure("the distributed final link "+label+" the flags", r.ld, out, err); msg != "" {
+	if msg := r.failure("the distributed final link "+label+" the flags", r.ld, out, err); msg != nil {
 		if withFlags && err == nil {
 			return nil, msg, LinkerReason(out, Identity{}, r.p.flags) + " (at the final link)"
 		}
@@ -302,9 +332,9 @@ func (r *linkRunner) distributedLink(ctx context.Context, withFlags bool, output
 	}
 	defined, err = readDefined(filepath.Join(r.sb.dir, output))
 	if err != nil {
-		return nil, err.Error(), ""
+		return nil, &Hint{Before: err.Error()}, ""
 	}
-	return defined, "", ""
+	return defined, nil, ""
 }
 
 // readDefined lists the defined symbol names of an ELF object. It reads
@@ -371,7 +401,8 @@ func judge(base map[string]bool, berr error, flags map[string]bool, ferr error, 
 	m.Baseline, promoted, _ = subjectNames(base)
 	if len(promoted) == 0 {
 		m.Verdict = LinkNoPromotion
-		m.Detail = fmt.Sprintf("without the flags the output has no .llvm.<hash> name for %s: ThinLTO did not import and promote, so the test proves nothing (the compiler, not the linker, is at fault; try another --cc)", strings.Join(linkTestSubjects, " or "))
+		h := &Hint{Before: fmt.Sprintf("without the flags the output has no .llvm.<hash> name for %s: ThinLTO did not import and promote, so the test proves nothing (the compiler, not the linker, is at fault: ", strings.Join(linkTestSubjects, " or ")), Supply: SupplyCompiler, After: ")"}
+		m.Detail, m.DetailHint = h.String(), h
 		return m
 	}
 	if rejected != "" {

@@ -34,12 +34,12 @@ func TestMatchingCC(t *testing.T) {
 		{name: "LLVM=-22", linker: "ld.lld-22", wantCC: "/usr/bin/clang-22", wantRule: "matches ld.lld-22"},
 		{name: "LLVM=1", linker: "ld.lld", wantCC: "/usr/bin/clang", wantRule: "matches ld.lld"},
 		{name: "LLVM=prefix", linker: filepath.Join(dir, "ld.lld"), wantCC: filepath.Join(dir, "clang"), wantRule: "matches ld.lld"},
-		{name: "prefix without clang", linker: filepath.Join(empty, "ld.lld"), wantErr: []string{filepath.Join(empty, "clang") + " not found", "--cc"}},
-		{name: "version not installed", linker: "ld.lld-19", wantErr: []string{"clang-19 not found on PATH", "apt-get install clang-19", "--cc"}},
-		{name: "override wins", linker: "ld.lld-19", override: "my-clang", wantCC: "/opt/x/my-clang", wantRule: "--cc"},
-		{name: "override missing", linker: "ld.lld-22", override: "clang-99", wantErr: []string{"clang-99 (--cc)", "another --cc"}},
-		{name: "not an lld name", linker: "/opt/ld.lld-23.1-standin", wantErr: []string{"cannot tell which clang", "--cc"}},
-		{name: "GNU ld", linker: "ld", wantErr: []string{"cannot tell which clang", "--cc"}},
+		{name: "prefix without clang", linker: filepath.Join(empty, "ld.lld"), wantErr: []string{filepath.Join(empty, "clang") + " not found", "name another clang"}},
+		{name: "version not installed", linker: "ld.lld-19", wantErr: []string{"clang-19 not found on PATH", "apt-get install clang-19", "name another clang"}},
+		{name: "override wins", linker: "ld.lld-19", override: "my-clang", wantCC: "/opt/x/my-clang", wantRule: "CC"},
+		{name: "override missing", linker: "ld.lld-22", override: "clang-99", wantErr: []string{"the compiler clang-99 cannot be used", "or name another clang"}},
+		{name: "not an lld name", linker: "/opt/ld.lld-23.1-standin", wantErr: []string{"cannot tell which clang", "name another clang"}},
+		{name: "GNU ld", linker: "ld", wantErr: []string{"cannot tell which clang", "name another clang"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -167,8 +167,8 @@ func TestLinkTestErrors(t *testing.T) {
 		ccMissing  bool
 		wantDetail []string
 	}{
-		{"compiler missing", "clang-99", true, []string{"clang-99 (--cc)", "another --cc"}},
-		{"compiler failing", "/bin/false", false, []string{"compiling the link test's", "/bin/false exited 1", "--cc"}},
+		{"compiler missing", "clang-99", true, []string{"the compiler clang-99 cannot be used", "or name another clang"}},
+		{"compiler failing", "/bin/false", false, []string{"compiling the link test's", "/bin/false exited 1", "name another clang"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -49,6 +49,9 @@ type Options struct {
 	// matching clang or CC when set (--cc).
 	LinkTest bool
 	CC       string
+	// CCSource names CC's origin in LinkTest.CCRule; "" is "CC", the
+	// field (the CLI says "--cc").
+	CCSource string
 }
 
 // Report is the outcome of probing one or more linkers; its JSON form is
@@ -98,6 +101,9 @@ type Result struct {
 	Warnings []string `json:"warnings"`
 	// Error says why the linker could not be run; empty otherwise.
 	Error string `json:"error"`
+	// ErrorHint is Error as a Hint when its fix asks for something to be
+	// supplied: Report.RenderHints rewords Error from it.
+	ErrorHint *Hint `json:"-"`
 	// LinkTest is the link test's outcome, when --link-test asked for it.
 	LinkTest *LinkTest `json:"link_test,omitempty"`
 }
@@ -109,8 +115,9 @@ type Group struct {
 	Reason    string   `json:"reason"`
 	Expected  string   `json:"expected"`
 	// Alone is true when the group was run alone; false when the whole
-	// command's refusal calls it an unknown option by name, which needs
-	// no run of its own.
+	// command's refusal already answers for it, which needs no run of its
+	// own: it calls the group an unknown option by name (refused), or, from
+	// lld, its only errors name other groups (accepted).
 	Alone bool `json:"alone"`
 }
 
@@ -233,6 +240,10 @@ func (p *prober) probe(ctx context.Context, t Target) Result {
 	if t.Err != nil {
 		res.Path = t.Name
 		res.Error = t.Err.Error()
+		var he *HintError
+		if errors.As(t.Err, &he) {
+			res.ErrorHint = &he.Hint
+		}
 		res.Flavor = string(FlavorUnknown)
 		res.Expected = string(ExpectUnknown)
 		return res
@@ -268,10 +279,12 @@ func (p *prober) probe(ctx context.Context, t Target) Result {
 	}
 	// A group the refusal calls an unknown option by name is refused alone
 	// too, whatever else is on the command line: only the others run alone.
-	named := make([]string, len(groups))
+	var named []string
+	var told []bool // groups whose alone verdict the refusal already gives
 	if !supported {
-		for i, g := range groups {
-			if named[i] = unknownOptionLine(tryRun.stderr.String(), g); named[i] == "" {
+		named, told = p.namedGroups(id, tryRun.ran, tryRun.stderr.String(), groups)
+		for i := range groups {
+			if !told[i] {
 				scripts = append(scripts, cl.groups[i])
 			}
 		}
@@ -287,7 +300,7 @@ func (p *prober) probe(ctx context.Context, t Target) Result {
 		id, outs = ParseIdentity(outs[0].stdout), outs[1:]
 	}
 	if !supported {
-		outs = withNamedGroups(named, outs)
+		outs = withNamedGroups(named, told, outs)
 	}
 	res.Flavor, res.Vendor, res.Version, res.KbuildVersion, res.VersionLine = string(id.Flavor), id.Vendor, id.Raw, id.Kbuild, id.Line
 	res.Supported = &supported
@@ -387,7 +400,8 @@ func (p *prober) runAll(ctx context.Context, sb *sandbox, scripts []string) ([]s
 
 // failed is the result of a linker that could not be run to the end.
 func (p *prober) failed(res Result, t Target, err error) Result {
-	res.Error = runError(t, err, p.opts.Timeout)
+	h := runError(t, err, p.opts.Timeout)
+	res.Error, res.ErrorHint = h.String(), &h
 	res.Expected = string(ExpectUnknown)
 	return res
 }
@@ -415,16 +429,99 @@ func unknownOptionLine(stderr string, g []string) string {
 	return ""
 }
 
-// withNamedGroups puts the groups the refusal named (a failed "run" whose
-// stderr is the naming line, marked not alone) among the runs of the others.
-func withNamedGroups(named []string, outs []shellRun) []shellRun {
-	all := make([]shellRun, 0, len(named)+1)
-	for _, line := range named {
-		if line != "" {
-			all = append(all, shellRun{status: 1, stderr: line, named: true})
+// namedGroups says, for a refusal, which groups need no run of their own:
+// named[i] is the line of stderr that calls group i an unknown option
+// (refused alone too), and told[i] is true for those and, with lld, for
+// the groups the refusal leaves out entirely (accepted alone; see
+// lldAccepts).
+func (p *prober) namedGroups(id Identity, ran bool, stderr string, groups [][]string) (named []string, told []bool) {
+	named, told = make([]string, len(groups)), make([]bool, len(groups))
+	for i, g := range groups {
+		named[i] = unknownOptionLine(stderr, g)
+		told[i] = named[i] != ""
+	}
+	if ran && lldAccepts(id, stderr, groups, p.ldflags, told) {
+		for i := range told {
+			told[i] = true
+		}
+	}
+	return named, told
+}
+
+// lldAccepts reports whether lld's refusal shows that every group it does
+// not name would be accepted alone. lld checks a -v command line with no
+// inputs in passes (its own options, their values, -mllvm) and reports every
+// error of every pass before it exits (ld.lld-14 to -22: "unknown argument
+// '--x'", "invalid optimization level", "-mllvm: Unknown command line
+// argument" all appear from one run). When each error line is an unknown
+// option of a named group, the other groups raised none, and alone they
+// exit 0 — unless a word of theirs also occurs elsewhere on the command
+// line, where the last one could have hidden an error: then they are run.
+func lldAccepts(id Identity, stderr string, groups [][]string, ldflags []string, named []bool) bool {
+	if id.Flavor != FlavorLLD {
+		return false
+	}
+	refusals := 0
+	for _, l := range strings.Split(stderr, "\n") {
+		if !strings.Contains(l, "error:") {
 			continue
 		}
-		all, outs = append(all, outs[0]), outs[1:]
+		refusals++
+		if !unknownOptions.MatchString(l) {
+			return false
+		}
+		ok := false
+		for i, g := range groups {
+			ok = ok || (named[i] && unknownOptionLine(l, g) != "")
+		}
+		if !ok {
+			return false
+		}
+	}
+	if refusals == 0 {
+		return false // refused without saying why: run the groups
+	}
+	seen := map[string]int{}
+	for _, w := range ldflags {
+		seen[optionName(w)]++
+	}
+	for _, g := range groups {
+		for _, w := range g {
+			seen[optionName(w)]++
+		}
+	}
+	for i, g := range groups {
+		for _, w := range g {
+			if !named[i] && seen[optionName(w)] > 1 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// optionName is a word without its =value, the part a later word of the
+// same name overrides.
+func optionName(w string) string {
+	name, _, _ := strings.Cut(w, "=")
+	return name
+}
+
+// withNamedGroups puts the groups the refusal already answers among the
+// runs of the others: a named group as a failed "run" whose stderr is the
+// naming line, a group lld's refusal left out as an accepted one, both
+// marked not alone.
+func withNamedGroups(named []string, told []bool, outs []shellRun) []shellRun {
+	all := make([]shellRun, 0, len(named)+1)
+	for i, line := range named {
+		switch {
+		case line != "":
+			all = append(all, shellRun{status: 1, stderr: line, named: true})
+		case told[i]:
+			all = append(all, shellRun{status: 0, named: true})
+		default:
+			all, outs = append(all, outs[0]), outs[1:]
+		}
 	}
 	return append(all, outs...)
 }
@@ -496,14 +593,14 @@ func (p *prober) judge(res *Result, id Identity, groups [][]string) {
 }
 
 // runError turns a failed run into a message that names cause and fix.
-func runError(t Target, err error, timeout time.Duration) string {
+func runError(t Target, err error, timeout time.Duration) Hint {
 	if errors.Is(err, errTimeout) {
-		return fmt.Sprintf("%s did not answer within %s and was killed: a hung or very slow linker (raise --timeout if it is just slow)", t.Path, timeout)
+		return Hint{Before: fmt.Sprintf("%s did not answer within %s and was killed: a hung or very slow linker (if it is just slow, ", t.Path, timeout), Supply: SupplyTimeout, After: ")"}
 	}
 	if errors.Is(err, context.Canceled) {
-		return fmt.Sprintf("%s: probe cancelled", t.Path)
+		return Hint{Before: fmt.Sprintf("%s: probe cancelled", t.Path)}
 	}
-	return fmt.Sprintf("%s: %v", t.Path, err)
+	return Hint{Before: fmt.Sprintf("%s: %v", t.Path, err)}
 }
 
 func envLookup(env []string) func(string) string {

@@ -360,7 +360,7 @@ func TestMissingLinkerIsAnErrorEntry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Linkers) != 2 || rep.Linkers[0].Error != "" || !strings.Contains(rep.Linkers[1].Error, "ld.lld-99 not found on PATH (from --ld): install lld-99") {
+	if len(rep.Linkers) != 2 || rep.Linkers[0].Error != "" || !strings.Contains(rep.Linkers[1].Error, "ld.lld-99 not found on PATH (from Explicit): install lld-99") {
 		t.Fatalf("got %+v", rep.Linkers)
 	}
 	if rep.ExitStatus() != 2 {

@@ -15,17 +15,21 @@ import (
 )
 
 // Selection is how the user told klpcheck which linker to probe, in kbuild's
-// own terms. Explicit (--ld) wins; then LD (as on make's command line); then
+// own terms. Explicit (klpcheck's --ld) wins; then LD (as on make's command line); then
 // LLVM; then CROSS_COMPILE; then kbuild's default, plain "ld".
 type Selection struct {
 	Explicit []string // --ld, repeatable: names looked up on PATH, or paths
-	// ExplicitSource says where Explicit came from in reports; "" is "--ld".
+	// ExplicitSource says where Explicit came from in reports; "" is
+	// "Explicit", the field (the CLI says "--ld").
 	ExplicitSource string
 	LD             string // LD= (make's command line; klpcheck reads the environment)
 	LLVM           string // LLVM=1, LLVM=-22, LLVM=/opt/llvm/bin/
 	CrossCompile   string // CROSS_COMPILE=aarch64-linux-gnu-
-	All            bool   // --all: every lld on PATH and in the usual LLVM dirs
-	// LLVMDirs are the directory globs --all searches besides PATH;
+	All            bool   // every lld on PATH and in the usual LLVM dirs (--all)
+	// AllSource says where All's targets came from in reports; "" is
+	// "All", the field (the CLI says "--all").
+	AllSource string
+	// LLVMDirs are the directory globs All searches besides PATH;
 	// nil means DefaultLLVMDirs.
 	LLVMDirs []string
 }
@@ -34,7 +38,7 @@ type Selection struct {
 type Target struct {
 	Name   string // as named: "ld.lld-22", "/opt/llvm/bin/ld.lld"
 	Path   string // absolute path of the executable; empty when Err is set
-	Source string // which rule chose it: "--ld", "LD", "LLVM=-22", "CROSS_COMPILE", "default", "--all"
+	Source string // which rule chose it: Selection.ExplicitSource, "LD", "LLVM=-22", "CROSS_COMPILE", "default", Selection.AllSource
 	Err    error  // not found or not executable, with the fix in the message
 }
 
@@ -58,7 +62,7 @@ func Resolve(sel Selection, look LookPath) ([]Target, error) {
 	var targets []Target
 	source := sel.ExplicitSource
 	if source == "" {
-		source = "--ld"
+		source = "Explicit"
 	}
 	for _, name := range sel.Explicit {
 		targets = append(targets, resolveOne(name, source, look))
@@ -68,12 +72,16 @@ func Resolve(sel Selection, look LookPath) ([]Target, error) {
 		if dirs == nil {
 			dirs = DefaultLLVMDirs
 		}
+		all := sel.AllSource
+		if all == "" {
+			all = "All"
+		}
 		for _, p := range FindLLDs(os.Getenv("PATH"), dirs) {
-			targets = append(targets, Target{Name: p, Path: p, Source: "--all"})
+			targets = append(targets, Target{Name: p, Path: p, Source: all})
 		}
 		if len(targets) == 0 {
-			return nil, errors.New("--all found no ld.lld on PATH or in " + strings.Join(dirs, ", ") +
-				": install lld (Debian: apt-get install lld-22) or pass --ld")
+			return nil, hintError("found no ld.lld on PATH or in "+strings.Join(dirs, ", ")+
+				": install lld (Debian: apt-get install lld-22) or ", SupplyLinker, "")
 		}
 	}
 	if len(targets) == 0 {
@@ -92,13 +100,13 @@ func resolveOne(name, source string, look LookPath) Target {
 		info, err := os.Stat(name)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			t.Err = fmt.Errorf("%s: no such file (from %s): check the path, or pass --ld NAME", name, source)
+			t.Err = hintError(fmt.Sprintf("%s: no such file (from %s): check the path, or ", name, source), SupplyLinker, "")
 		case err != nil:
 			t.Err = fmt.Errorf("%s: %v", name, err)
 		case info.IsDir():
 			t.Err = fmt.Errorf("%s is a directory, not a linker (from %s); an LLVM= prefix must end in / and name the bin directory", name, source)
 		case info.Mode()&0o111 == 0:
-			t.Err = fmt.Errorf("%s is not executable (from %s): chmod +x it or pass another --ld", name, source)
+			t.Err = hintError(fmt.Sprintf("%s is not executable (from %s): chmod +x it or ", name, source), SupplyLinker, "")
 		default:
 			abs, err := filepath.Abs(name)
 			if err != nil {
@@ -110,7 +118,9 @@ func resolveOne(name, source string, look LookPath) Target {
 	}
 	p, err := look(name)
 	if err != nil {
-		t.Err = fmt.Errorf("%s not found on PATH (from %s): %s", name, source, installHint(name))
+		h := installHint(name)
+		h.Before = fmt.Sprintf("%s not found on PATH (from %s): %s", name, source, h.Before)
+		t.Err = &HintError{h}
 		return t
 	}
 	abs, err := filepath.Abs(p)
@@ -124,19 +134,20 @@ func resolveOne(name, source string, look LookPath) Target {
 
 var lldName = regexp.MustCompile(`^ld\.lld(-\d+)?$`)
 
-// installHint names the package that provides a linker, or the flag to use.
-func installHint(name string) string {
+// installHint names the package that provides a linker, or asks for
+// another one.
+func installHint(name string) Hint {
 	if m := lldName.FindStringSubmatch(name); m != nil {
 		pkg := "lld" + m[1]
-		return "install " + pkg + " (Debian/Ubuntu: apt-get install " + pkg + ") or pass --ld PATH"
+		return Hint{Before: "install " + pkg + " (Debian/Ubuntu: apt-get install " + pkg + ") or ", Supply: SupplyLinker}
 	}
 	if strings.HasSuffix(name, "ld") && name != "ld" {
-		return "install the cross binutils for " + strings.TrimSuffix(name, "ld") + " or fix CROSS_COMPILE, or pass --ld PATH"
+		return Hint{Before: "install the cross binutils for " + strings.TrimSuffix(name, "ld") + " or fix CROSS_COMPILE, or ", Supply: SupplyLinker}
 	}
 	if name == "ld" {
-		return "install binutils, or use LLVM=1 for ld.lld (Clang LTO needs it)"
+		return Hint{Before: "install binutils, or use LLVM=1 for ld.lld (Clang LTO needs it)"}
 	}
-	return "install it or pass --ld PATH"
+	return Hint{Before: "install it or ", Supply: SupplyLinker}
 }
 
 // dedupe drops targets that resolve to the same file (ld.lld-22 on PATH is

@@ -164,18 +164,18 @@ func runCheck(c *cli.Context) error {
 	// Toolchain.
 	sel, how := checkLinkerSelection(c, rep.Config, recorded, in.demo)
 	prog.say("probing the linker(s)")
-	opts := probe.Options{Timeout: c.Duration("timeout"), LinkTest: true, CC: c.String("cc")}
+	opts := probe.Options{Timeout: c.Duration("timeout"), LinkTest: true, CC: c.String("cc"), CCSource: "--cc"}
 	if !sel.All {
 		// Compare the .config with the build's own linker only: with
 		// --all the other llds differ from it by design.
 		opts.Config = rep.Config
 	}
-	targets, err := probe.Resolve(sel, nil)
+	targets, err := probe.Resolve(withFlagSources(sel), nil)
 	switch {
 	case err != nil && sel.All:
-		skipped = append(skipped, check.Skip{Area: check.AreaToolchain, Why: err.Error()})
+		skipped = append(skipped, check.Skip{Area: check.AreaToolchain, Why: resolveError(sel, err)})
 	case err != nil:
-		return usageError("check: %v", err)
+		return usageError("check: %s", resolveError(sel, err))
 	default:
 		pr, err := probe.Probe(c.Context, targets, opts, sel.All)
 		if err != nil {
@@ -184,13 +184,14 @@ func runCheck(c *cli.Context) error {
 		if err := c.Context.Err(); err != nil {
 			return couldNotRun(fmt.Errorf("check: %v", err)) // a signal: the deferred cleanup removes the demo
 		}
+		pr.RenderHints(probeRemedy)
 		rep.Probe = pr
 	}
 
 	// Makefile.
 	if in.tree != "" {
 		prog.say("linting the Makefile")
-		lr, err := lint.Run(checkLintOptions(in, recorded))
+		lr, err := lint.RunContext(c.Context, checkLintOptions(in, recorded))
 		if err != nil {
 			return couldNotRun(err)
 		}
@@ -211,6 +212,7 @@ func runCheck(c *cli.Context) error {
 		Config: rep.Config, Probe: rep.Probe, Lint: rep.Lint, Correlate: rep.Correlate,
 		AllLinkers: sel.All, LinkerChoice: how, Orig: rep.Orig, Skipped: skipped, Demo: in.demo,
 	})
+	dec.RenderNext(checkAsk)
 	rep.Verdict, rep.Status, rep.Summary, rep.Next = dec.Verdict, dec.Status, dec.Summary, dec.Next
 	rep.Skipped = make([]string, len(dec.Skipped))
 	for i, sk := range dec.Skipped {

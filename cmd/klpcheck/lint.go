@@ -103,7 +103,7 @@ func runLint(c *cli.Context) error {
 	if paths := c.Args().Slice(); len(paths) > 1 {
 		return lintPaths(c, opts, paths, format, textOpts)
 	}
-	res, err := lint.Run(opts)
+	res, err := lint.RunContext(c.Context, opts)
 	if err != nil {
 		return couldNotRun(fmt.Errorf("lint: %w", err))
 	}
@@ -133,7 +133,7 @@ func lintPaths(c *cli.Context, opts lint.Options, paths []string, format report.
 			return couldNotRun(fmt.Errorf("lint: %w", err))
 		}
 		opts.Path = p
-		res, err := lint.Run(opts)
+		res, err := lint.RunContext(c.Context, opts)
 		rep.Add(p, res, err)
 	}
 	out := c.App.Writer

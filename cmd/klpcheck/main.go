@@ -47,8 +47,8 @@ func runWithSignals(args []string, stdout, stderr io.Writer) int {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
 	done := make(chan int, 1)
 	go func() { done <- runContext(ctx, args, stdout, stderr) }()
 	var got os.Signal
@@ -66,10 +66,15 @@ func runWithSignals(args []string, stdout, stderr io.Writer) int {
 				return signalStatus(s)
 			}
 			got = s
-			cancel()
+			cancel(signalled{s})
 		}
 	}
 }
+
+// signalled is the cause of a context a signal cancelled.
+type signalled struct{ s os.Signal }
+
+func (e signalled) Error() string { return signalName(e.s) }
 
 // signalStatus is the shell's exit status for a command ended by s.
 func signalStatus(s os.Signal) int {
@@ -109,6 +114,10 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	var ee *exitError
 	if errors.As(err, &ee) {
 		code, msg = ee.code, ee.msg
+	}
+	var sig signalled
+	if errors.As(context.Cause(ctx), &sig) && code == report.ExitError {
+		code = signalStatus(sig.s) // the status the process exits with
 	}
 	if msg != "" {
 		fmt.Fprintf(stderr, "klpcheck: %s\n", msg)
@@ -246,12 +255,12 @@ func (e *exitError) Error() string { return e.msg }
 
 // usageError is exit status 2 with a message naming the misuse.
 func usageError(format string, args ...any) error {
-	return &exitError{code: report.ExitError, msg: fmt.Sprintf(format, args...)}
+	return &exitError{code: report.ExitError, msg: fmt.Sprintf(format, flagNamed(args)...)}
 }
 
 // couldNotRun is exit status 2: the input could not be read or a tool could not be run.
 func couldNotRun(err error) error {
-	return &exitError{code: report.ExitError, msg: err.Error()}
+	return &exitError{code: report.ExitError, msg: withFlagNames(err).Error()}
 }
 
 // withStatus ends a command that printed its report with the given status.

@@ -81,7 +81,7 @@ func runProbe(c *cli.Context) error {
 		CrossCompile: envOr(c, "cross-compile", "CROSS_COMPILE"),
 		All:          c.Bool("all"),
 	}
-	opts := probe.Options{Flags: c.String("flags"), LDFlags: c.String("ldflags"), Timeout: c.Duration("timeout"), LinkTest: c.Bool("link-test"), CC: c.String("cc")}
+	opts := probe.Options{Flags: c.String("flags"), LDFlags: c.String("ldflags"), Timeout: c.Duration("timeout"), LinkTest: c.Bool("link-test"), CC: c.String("cc"), CCSource: "--cc"}
 	if opts.CC != "" && !opts.LinkTest {
 		return usageError("probe: --cc is for --link-test")
 	}
@@ -110,9 +110,9 @@ func runProbe(c *cli.Context) error {
 
 // runProbeSelection resolves and probes.
 func runProbeSelection(ctx context.Context, sel probe.Selection, opts probe.Options) (*probe.Report, error) {
-	targets, err := probe.Resolve(sel, nil)
+	targets, err := probe.Resolve(withFlagSources(sel), nil)
 	if err != nil {
-		return nil, usageError("probe: %v", err)
+		return nil, usageError("probe: %s", resolveError(sel, err))
 	}
 	rep, err := probe.Probe(ctx, targets, opts, sel.All)
 	if err != nil {
@@ -121,7 +121,32 @@ func runProbeSelection(ctx context.Context, sel probe.Selection, opts probe.Opti
 	if err := ctx.Err(); err != nil {
 		return nil, couldNotRun(fmt.Errorf("probe: stopped before every linker answered (%v)", err)) // a signal: no half report
 	}
+	rep.RenderHints(probeRemedy)
 	return rep, nil
+}
+
+// withFlagSources labels the linkers the command line named with the flags
+// that named them, as reports show where each linker came from.
+func withFlagSources(sel probe.Selection) probe.Selection {
+	if sel.ExplicitSource == "" {
+		sel.ExplicitSource = "--ld"
+	}
+	sel.AllSource = "--all"
+	return sel
+}
+
+// resolveError is a Resolve error as the command line puts it: the flag
+// behind each remedy, and --all named when it found nothing.
+func resolveError(sel probe.Selection, err error) string {
+	var he *probe.HintError
+	if !errors.As(err, &he) {
+		return err.Error()
+	}
+	msg := he.Hint.Render(probeRemedy)
+	if sel.All {
+		msg = "--all " + msg
+	}
+	return msg
 }
 
 // probeOptionError names the command-line flag behind a bad probe option:

@@ -23,7 +23,7 @@ func TestProbeLinkTestCLI(t *testing.T) {
 		{"real lld-22: rejected", []string{"--ld", "ld.lld-22"}, 1, "unsupported  rejected    rejected"},
 		{"works (stand-in)", []string{"--ld", standins + "ld.lld-23.1-linking-standin", "--cc", "clang-22"}, 0, "supported  works       works"},
 		{"ineffective (stand-in): ld-option says yes, exit 1", []string{"--ld", standins + "ld.lld-23.0.0git-ineffective-linking-standin", "--cc", "clang-22"}, 1, "supported  ineffective  ineffective"},
-		{"compiler missing", []string{"--ld", "ld.lld-22", "--cc", "clang-99"}, 2, "clang-99 (--cc) cannot be used"},
+		{"compiler missing", []string{"--ld", "ld.lld-22", "--cc", "clang-99"}, 2, "the compiler clang-99 cannot be used: not found or not executable: install it or pass --cc PATH"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -32,16 +32,34 @@ const (
 	SARIF Format = "sarif"
 )
 
-// ParseFormat checks a --format value against the formats a command offers.
+// ParseFormat checks a format name against the formats a command offers.
 func ParseFormat(value string, allowed ...Format) (Format, error) {
-	names := make([]string, len(allowed))
-	for i, f := range allowed {
+	for _, f := range allowed {
 		if string(f) == value {
 			return f, nil
 		}
+	}
+	return "", &FormatError{Value: value, Allowed: allowed}
+}
+
+// FormatError is a format name that is not among those a command offers;
+// a CLI names its own flag.
+type FormatError struct {
+	Value   string
+	Allowed []Format
+}
+
+func (e *FormatError) Error() string {
+	return fmt.Sprintf("unknown format %q: %s", e.Value, e.Choices())
+}
+
+// Choices says which formats there are: "use one of text, json".
+func (e *FormatError) Choices() string {
+	names := make([]string, len(e.Allowed))
+	for i, f := range e.Allowed {
 		names[i] = string(f)
 	}
-	return "", fmt.Errorf("unknown --format %q: use one of %s", value, strings.Join(names, ", "))
+	return "use one of " + strings.Join(names, ", ")
 }
 
 // WriteJSON writes v as one indented JSON document followed by a newline.

@@ -27,7 +27,15 @@ const (
 // Modes lists the values of --color, for usage and completion.
 func Modes() []string { return []string{Auto, Always, Never} }
 
-// Detect decides the style for output written to w under --color mode:
+// ModeError is a color mode other than auto, always and never; a CLI
+// names its own flag.
+type ModeError struct{ Mode string }
+
+func (e *ModeError) Error() string {
+	return fmt.Sprintf("unknown color mode %q: use auto, always or never", e.Mode)
+}
+
+// Detect decides the style for output written to w under the color mode:
 // always and never are obeyed; auto colors only a terminal, and never when
 // NO_COLOR is set to anything (https://no-color.org) or TERM is dumb or
 // unset. getenv reads the environment (os.Getenv; tests pass their own).
@@ -39,7 +47,7 @@ func Detect(mode string, w io.Writer, getenv func(string) string) (Style, error)
 		return Style{}, nil
 	case Auto, "":
 	default:
-		return Style{}, fmt.Errorf("unknown --color %q: use auto, always or never", mode)
+		return Style{}, &ModeError{Mode: mode}
 	}
 	if getenv("NO_COLOR") != "" {
 		return Style{}, nil

@@ -229,6 +229,7 @@ type evaluator struct {
 	maybe     int     // depth of unmodelled conditions
 	why       []string
 	steps     int
+	stmts     int // statements executed, for checkCancel
 	callDepth int
 	maxArgs   int // arguments ($(0) included) of the innermost $(call)
 	evalHoles int // variables made for unknown text given to $(eval)
@@ -333,6 +334,9 @@ func (ev *evaluator) execTop(f *makefile.File) {
 	}
 	for i := range f.Nodes {
 		if ev.cfg.Reads.skips(f, i) {
+			if ev.stmts++; ev.stmts&1023 == 0 {
+				ev.checkCancel(f.Nodes[i].Pos())
+			}
 			ev.endRule()
 			continue
 		}
@@ -372,7 +376,16 @@ func (ev *evaluator) step(pos makefile.Pos) {
 	if ev.steps > ev.cfg.Limits.Steps {
 		ev.limit(pos, "expansion takes more than %d steps", ev.cfg.Limits.Steps)
 	}
-	if ev.steps&1023 == 0 && ev.cfg.Cancel != nil && ev.cfg.Cancel.Load() {
+	if ev.steps&1023 == 0 {
+		ev.checkCancel(pos)
+	}
+}
+
+// checkCancel ends the evaluation when Config.Cancel is set. An atomic
+// load: cheap enough for every statement, but callers in hot loops call it
+// every thousand or so iterations.
+func (ev *evaluator) checkCancel(pos makefile.Pos) {
+	if ev.cfg.Cancel != nil && ev.cfg.Cancel.Load() {
 		panic(limitPanic{&LimitError{Pos: pos, Msg: "cancelled", Cancelled: true}})
 	}
 }
@@ -420,6 +433,12 @@ func (ev *evaluator) reach(n makefile.Node) {
 
 func (ev *evaluator) exec(nodes []makefile.Node) {
 	for _, n := range nodes {
+		// Statements that expand nothing (recursive assignments, rules
+		// of plain text) take no expansion step: count them too, so that
+		// a makefile of millions of them can be stopped.
+		if ev.stmts++; ev.stmts&1023 == 0 {
+			ev.checkCancel(n.Pos())
+		}
 		ev.reach(n)
 		if _, ok := n.(*makefile.Cond); !ok && ev.callDepth == 0 {
 			ev.cur = n.Pos()

@@ -51,6 +51,7 @@ func (ev *evaluator) include(n *makefile.Include) {
 			ev.res.Includes = append(ev.res.Includes, rec)
 			continue
 		}
+		ev.checkCancel(n.At) // per included file: reading one may take a while
 		f, display, why, err := ev.cfg.Include(name)
 		if err != nil {
 			ev.limit(n.At, "%v", err)

@@ -76,6 +76,17 @@ func (r *Rule) RuleDoc() report.RuleDoc {
 		Doc: r.Doc, Bad: r.Bad, Good: r.Good, Lang: "make", Command: "lint"}
 }
 
+// UnknownRuleError is an ID of Select's enable or disable list that names
+// no rule. A CLI names its own flag for List.
+type UnknownRuleError struct {
+	ID   string
+	List string // "enable" or "disable"
+}
+
+func (e *UnknownRuleError) Error() string {
+	return fmt.Sprintf("unknown rule %q to %s; the rules are %s", e.ID, e.List, strings.Join(IDs(), ", "))
+}
+
 // Select returns the rules to run: those of enable (all when it is empty)
 // minus those of disable, in All's order. IDs are case-insensitive; one
 // that names no rule is an error that lists the rules.
@@ -84,7 +95,7 @@ func Select(enable, disable []string) ([]*Rule, error) {
 	for _, id := range enable {
 		r, ok := Lookup(id)
 		if !ok {
-			return nil, fmt.Errorf("unknown rule %q in --enable; the rules are %s", id, strings.Join(IDs(), ", "))
+			return nil, &UnknownRuleError{ID: id, List: "enable"}
 		}
 		on[r.ID] = true
 	}
@@ -92,7 +103,7 @@ func Select(enable, disable []string) ([]*Rule, error) {
 	for _, id := range disable {
 		r, ok := Lookup(id)
 		if !ok {
-			return nil, fmt.Errorf("unknown rule %q in --disable; the rules are %s", id, strings.Join(IDs(), ", "))
+			return nil, &UnknownRuleError{ID: id, List: "disable"}
 		}
 		off[r.ID] = true
 	}
