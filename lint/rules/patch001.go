@@ -6,7 +6,7 @@ var PATCH001 = &Rule{
 	ID:       "PATCH001",
 	Name:     "hunk-does-not-apply",
 	Severity: Warning,
-	Summary:  "a hunk of a --patch does not apply to the tree",
+	Summary:  "a hunk of a patch does not apply to the tree",
 	Doc: `
 klpcheck applies --patch files in memory the way git apply does: each
 hunk's context and removed lines must match the file, at the line the hunk
