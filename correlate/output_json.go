@@ -18,8 +18,18 @@ import (
 // reflection: encoding/json would build and re-indent the whole document in
 // memory first, which costs more than the analysis itself.
 func WriteJSON(w io.Writer, res *Result) error {
-	report.FillNil(res) // [] and {}, never null, as report.WriteJSON writes them
 	jw := &jsonWriter{w: bufio.NewWriterSize(w, 256<<10)}
+	jw.result(res)
+	jw.raw("\n")
+	if jw.err != nil {
+		return jw.err
+	}
+	return jw.w.Flush()
+}
+
+// result writes one file's document at the writer's depth.
+func (jw *jsonWriter) result(res *Result) {
+	report.FillNil(res) // [] and {}, never null, as report.WriteJSON writes them
 	jw.open('{')
 	jw.field("file").str(res.File)
 	jw.field("elf").str(res.ELF)
@@ -42,11 +52,6 @@ func WriteJSON(w io.Writer, res *Result) error {
 	jw.field("status").int(res.Status)
 	jw.field("reasons").value(res.Reasons)
 	jw.close('}')
-	jw.raw("\n")
-	if jw.err != nil {
-		return jw.err
-	}
-	return jw.w.Flush()
 }
 
 // jsonWriter writes indented JSON the way encoding/json indents it.
