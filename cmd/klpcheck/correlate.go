@@ -3,8 +3,8 @@ package main
 import (
 	"fmt"
 	"os"
-	"strings"
 	"runtime/debug"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 

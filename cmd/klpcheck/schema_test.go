@@ -30,6 +30,7 @@ var documentSchemas = []struct {
 	{"probe", "klpcheck probe --format json", &probe.Report{}},
 	{"lint", "klpcheck lint --format json", &lint.Result{}},
 	{"correlate", "klpcheck correlate --format json", &correlate.Result{}},
+	{"correlate-many", "klpcheck correlate --format json FILE|DIR... (several files, or a directory)", &correlate.Many{}},
 	{"check", "klpcheck check --format json", &checkReport{}},
 	{"error", "klpcheck COMMAND --format json when the command could not run (exit status 2, 130, 143)", &failureDocument{}},
 }
