@@ -248,6 +248,9 @@ func analyzeAll(ctx context.Context, inputs []input, opts Options, workers int, 
 		go func() {
 			defer wg.Done()
 			for i := range next {
+				if errs[i] = ctx.Err(); errs[i] != nil {
+					continue // handed out as ctx was done: not started
+				}
 				results[i], errs[i] = AnalyzeContext(ctx, inputs[i].path, opts)
 				if done != nil {
 					mu.Lock()
