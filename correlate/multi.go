@@ -251,7 +251,7 @@ func analyzeAll(ctx context.Context, inputs []input, opts Options, workers int, 
 				if errs[i] = ctx.Err(); errs[i] != nil {
 					continue // handed out as ctx was done: not started
 				}
-				results[i], errs[i] = AnalyzeContext(ctx, inputs[i].path, opts)
+				results[i], errs[i] = analyzeSmall(ctx, inputs[i].path, opts)
 				if done != nil {
 					mu.Lock()
 					finished++
@@ -340,4 +340,31 @@ func (res *Result) conflictCounts() ConflictCounts {
 		}
 	}
 	return c
+}
+
+// mapAbove is the size from which a file of many is mapped, as Analyze
+// maps every file. A module is read with pread alone: mapping and
+// unmapping thousands of small files costs more system time (each munmap
+// stops every thread of the process to flush its TLB) than reading them.
+const mapAbove = 4 << 20
+
+// analyzeSmall is AnalyzeContext, reading a file below mapAbove without
+// mapping it.
+func analyzeSmall(ctx context.Context, path string, opts Options) (*Result, error) {
+	fh, err := regular.Open(path)
+	if err != nil {
+		return AnalyzeContext(ctx, path, opts) // the error Analyze gives
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil || st.Size() >= mapAbove {
+		return AnalyzeContext(ctx, path, opts)
+	}
+	return analyze(ctx, path, func(progress func(int64, int64), withBytes bool) (*image, error) {
+		f, err := elfsym.New(fh, st.Size(), path)
+		if err != nil {
+			return nil, err
+		}
+		return scanFileWith(f, progress, withBytes)
+	}, opts)
 }
