@@ -70,7 +70,15 @@ func (j *jsonWriter) raw(s string) *jsonWriter {
 	return j
 }
 
+// indents is a newline and the indentation of the deepest member
+// written, sliced per depth: one write per line, not one per level.
+const indents = "\n                                "
+
 func (j *jsonWriter) newline() {
+	if n := 1 + 2*j.depth; n <= len(indents) {
+		j.raw(indents[:n])
+		return
+	}
 	j.raw("\n")
 	for i := 0; i < j.depth; i++ {
 		j.raw("  ")
