@@ -164,8 +164,11 @@ func writeOtherSuffixes(b *bufio.Writer, counts map[string]int) {
 // "skipped", "totals", "budget", "status" and "reasons". It is byte for
 // byte what report.WriteJSON writes of m.
 func WriteManyJSON(w io.Writer, m *Many) error {
-	report.FillNil(m)
-	jw := &jsonWriter{w: bufio.NewWriterSize(w, 256<<10)}
+	// Every file's document is filled as it is written: not twice.
+	top := *m
+	top.Files = nil
+	report.FillNil(&top)
+	jw := newJSONWriter(w)
 	jw.open('{')
 	jw.field("files")
 	jw.open('[')
@@ -174,18 +177,15 @@ func WriteManyJSON(w io.Writer, m *Many) error {
 		jw.result(r)
 	}
 	jw.close(']')
-	jw.field("unreadable").value(m.Unreadable)
-	jw.field("skipped").value(m.Skipped)
-	jw.field("totals").value(m.Totals)
-	jw.field("budget").value(m.Budget)
-	jw.field("status").int(m.Status)
-	jw.field("reasons").value(m.Reasons)
+	jw.field("unreadable").value(top.Unreadable)
+	jw.field("skipped").value(top.Skipped)
+	jw.field("totals").value(top.Totals)
+	jw.field("budget").value(top.Budget)
+	jw.field("status").int(top.Status)
+	jw.field("reasons").value(top.Reasons)
 	jw.close('}')
 	jw.raw("\n")
-	if jw.err != nil {
-		return jw.err
-	}
-	return jw.w.Flush()
+	return jw.flush()
 }
 
 // WriteManySARIF writes one SARIF run with the findings of every file.
