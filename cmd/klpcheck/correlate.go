@@ -33,14 +33,23 @@ ELF, 32- or 64-bit, either byte order) and reports:
     and with --against how many of today's renames would disappear. Where
     link order picks the copy that keeps the plain name, it says so.
 
+Several FILEs, or a DIR (every ELF *.o, *.ko and vmlinux below it; bitcode,
+FIFOs and devices skipped and listed), give one report: a row per file and
+the totals, one JSON document with files[] (each the one-file document) and
+totals. Files are read on every core and reported in path order; a file that
+cannot be read is named and the others still reported (exit 2). The text
+shows the 20 largest entries of each list; --all shows everything.
+
 Examples:
    klpcheck correlate vmlinux.o
    klpcheck correlate --build ~/linux/build --max-suffixed 2 vmlinux.o
    klpcheck correlate --against orig/vmlinux.o --format json patched/vmlinux.o
    klpcheck correlate --predict --build ~/linux/build --against orig/vmlinux.o vmlinux.o
+   klpcheck correlate --max-suffixed 0 --max-suffixed-total 50 /lib/modules/6.12.0/kernel
 
-Exit status: 0 clean; 1 budget exceeded, a hard conflict, or an ambiguous
-twin; 2 the input could not be read or bad usage.`
+Exit status: 0 clean; 1 budget exceeded (of a file, or of all files with
+--max-suffixed-total), a hard conflict, or an ambiguous twin; 2 an input
+could not be read or bad usage; 130/143 stopped by SIGINT/SIGTERM.`
 
 func correlateCommand() *cli.Command {
 	return &cli.Command{
