@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -121,7 +122,7 @@ func runCorrelate(c *cli.Context) error {
 	res, err := correlate.AnalyzeContext(c.Context, args[0], opts)
 	prog.done()
 	if err != nil {
-		return couldNotRun(err)
+		return couldNotRun(stopped(c, err))
 	}
 	out := c.App.Writer
 	switch format {
@@ -149,7 +150,7 @@ func runCorrelateMany(c *cli.Context, args []string, opts correlate.Options, for
 	})
 	prog.done()
 	if err != nil {
-		return couldNotRun(err)
+		return couldNotRun(stopped(c, err))
 	}
 	out := c.App.Writer
 	switch format {
@@ -172,4 +173,13 @@ func runCorrelateMany(c *cli.Context, args []string, opts correlate.Options, for
 			len(m.Unreadable), len(m.Unreadable)+len(m.Files), strings.Join(parts, "; "))}
 	}
 	return withStatus(m.Status)
+}
+
+// stopped says that a signal stopped the reading (no half report is
+// printed); any other error is returned as it is.
+func stopped(c *cli.Context, err error) error {
+	if c.Context.Err() != nil && errors.Is(err, c.Context.Err()) {
+		return fmt.Errorf("correlate: stopped before every file was read (%v)", err)
+	}
+	return err
 }
