@@ -80,6 +80,8 @@ func TestCorrelateMany(t *testing.T) {
 			[]string{"1 files read", "Result: clean"}, nil, ""},
 		{"total budget", []string{"--max-suffixed", "16", "--max-suffixed-total", "31", orig.Vmlinux, orig.VmlinuxO}, report.ExitFindings,
 			[]string{"32 EXCEEDS the total budget of 31", "in all files exceed the total budget of 31"}, []string{"1 over the budget"}, ""},
+		{"total budget of one FILE", []string{"--max-suffixed-total", "15", "--build", orig.Dir, orig.VmlinuxO}, report.ExitFindings,
+			[]string{"16 EXCEEDS the budget of 15"}, nil, ""},
 		{"total budget met", []string{"--max-suffixed-total", "32", "--build", orig.Dir, orig.Objects[0], filepath.Join(mods, "sub")}, report.ExitClean,
 			[]string{"0 within the total budget of 32"}, nil, ""},
 		{"unreadable file", []string{orig.Objects[0], missing}, report.ExitError,
@@ -198,4 +200,32 @@ func TestCorrelateMany(t *testing.T) {
 			t.Errorf("one FILE gave the document of many: %v", doc["file"])
 		}
 	})
+}
+
+// TestFilesProgress: the files line on a terminal (a writer stands in for
+// it), at most ten a second but always the last; nothing elsewhere.
+func TestFilesProgress(t *testing.T) {
+	var term strings.Builder
+	p := &progress{w: &term}
+	for i := 1; i <= 1000; i++ {
+		p.files(i, 1000)
+	}
+	p.done()
+	got := term.String()
+	if !strings.Contains(got, "klpcheck: correlate: 1/1000 files") || !strings.Contains(got, "klpcheck: correlate: 1000/1000 files") {
+		t.Errorf("progress %q lacks the first and the last count", got)
+	}
+	if n := strings.Count(got, "files"); n > 10 {
+		t.Errorf("%d updates for 1000 files in an instant: not rate-limited", n)
+	}
+	if !strings.HasSuffix(got, "\r\033[K") {
+		t.Errorf("progress %q not cleared before the report", got)
+	}
+	var pipe strings.Builder
+	q := newProgress(&pipe)
+	q.files(1, 2)
+	q.done()
+	if pipe.Len() != 0 {
+		t.Errorf("progress written to a non-terminal: %q", pipe.String())
+	}
 }
