@@ -16,6 +16,7 @@
 package correlate
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -53,11 +54,22 @@ type Options struct {
 	// names the file, done and total are bytes of its symbol table. The two
 	// files are read at once, but calls never overlap.
 	Progress func(stage string, done, total int64)
+
+	// buildIndex is the --build scan AnalyzeMany made once for all its
+	// files; nil: analyze scans BuildDir itself.
+	buildIndex *objects.Index
 }
 
 // Analyze reads path (and Options.Against) and returns what it found.
 func Analyze(path string, opts Options) (*Result, error) {
-	return analyze(path, func(progress func(int64, int64), withBytes bool) (*image, error) {
+	return AnalyzeContext(context.Background(), path, opts)
+}
+
+// AnalyzeContext is Analyze that stops when ctx is done: between the
+// stages of the analysis (the files read, the build scanned, the census
+// and conflicts worked out), and returns ctx's error.
+func AnalyzeContext(ctx context.Context, path string, opts Options) (*Result, error) {
+	return analyze(ctx, path, func(progress func(int64, int64), withBytes bool) (*image, error) {
 		return scan(path, progress, withBytes)
 	}, opts)
 }
@@ -66,7 +78,7 @@ func Analyze(path string, opts Options) (*Result, error) {
 // demo): name is what the report calls it. Options.Against and
 // Options.BuildDir are still paths.
 func AnalyzeReader(name string, r io.ReaderAt, size int64, opts Options) (*Result, error) {
-	return analyze(name, func(progress func(int64, int64), withBytes bool) (*image, error) {
+	return analyze(context.Background(), name, func(progress func(int64, int64), withBytes bool) (*image, error) {
 		f, err := elfsym.New(r, size, name)
 		if err != nil {
 			return nil, err
@@ -75,7 +87,7 @@ func AnalyzeReader(name string, r io.ReaderAt, size int64, opts Options) (*Resul
 	}, opts)
 }
 
-func analyze(path string, open func(progress func(int64, int64), withBytes bool) (*image, error), opts Options) (*Result, error) {
+func analyze(ctx context.Context, path string, open func(progress func(int64, int64), withBytes bool) (*image, error), opts Options) (*Result, error) {
 	// The two files are read at once, and the twins matched while the
 	// census and the conflicts are worked out: a kernel's symbol tables
 	// keep both cores busy.
@@ -109,6 +121,9 @@ func analyze(path string, open func(progress func(int64, int64), withBytes bool)
 	if origErr != nil {
 		return nil, origErr
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	res := &Result{
 		File:          path,
 		ELF:           img.describe(),
@@ -128,7 +143,9 @@ func analyze(path string, open func(progress func(int64, int64), withBytes bool)
 		}()
 	}
 	prov := newProvenance(img, opts)
-	if opts.BuildDir != "" {
+	if opts.buildIndex != nil {
+		prov.build = opts.buildIndex
+	} else if opts.BuildDir != "" {
 		exclude := []string{path}
 		if opts.Against != "" {
 			exclude = append(exclude, opts.Against)
@@ -139,6 +156,10 @@ func analyze(path string, open func(progress func(int64, int64), withBytes bool)
 			return nil, err
 		}
 		prov.build = ix
+	}
+	if err := ctx.Err(); err != nil {
+		twins.Wait()
+		return nil, err
 	}
 	prov.prefetchDWARF()
 	cands := make(chan []candidate, 1)
@@ -154,6 +175,9 @@ func analyze(path string, open func(progress func(int64, int64), withBytes bool)
 	res.ProvenanceProblems = prov.problems()
 	res.ProvenanceComplete = len(res.ProvenanceProblems) == 0
 	twins.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if opts.MaxSuffixed >= 0 {
 		res.Budget = &Budget{Max: opts.MaxSuffixed, Count: res.Suffixed.Total()}
 		res.Budget.Exceeded = res.Budget.Count > res.Budget.Max

@@ -14,8 +14,74 @@ import (
 
 // WriteText writes the human report: counts first, then the hash groups,
 // the conflicts, the twins, and the verdict. Every list is sorted, so the
-// same input always gives the same text.
+// same input always gives the same text. Each list is bounded at TextLimit
+// entries (the largest hash groups; see WriteTextOptions): a kernel's
+// census would otherwise be a hundred thousand lines. The JSON is complete.
 func WriteText(w io.Writer, res *Result) error {
+	return WriteTextOptions(w, res, TextOptions{})
+}
+
+// TextLimit is how many entries of each list the text shows by default.
+const TextLimit = 20
+
+// TextOptions shape the text report.
+type TextOptions struct {
+	// All lists every entry of every list; otherwise each is cut at
+	// TextLimit, with a line saying how many were left out.
+	All bool
+	// More is appended to that line to say how to see the rest (the
+	// command line's "--all lists everything"); empty: nothing.
+	More string
+}
+
+// bound cuts lists for the text report.
+type bound TextOptions
+
+// take is how many of total entries to show.
+func (o bound) take(total int) int {
+	if o.All || total <= TextLimit {
+		return total
+	}
+	return TextLimit
+}
+
+// left writes the line saying that n entries (what) were left out.
+func (o bound) left(b *bufio.Writer, indent string, n int, what string) {
+	if n <= 0 {
+		return
+	}
+	fmt.Fprintf(b, "%s... %d more %s not shown", indent, n, what)
+	if o.More != "" {
+		fmt.Fprintf(b, " (%s)", o.More)
+	}
+	b.WriteString("\n")
+}
+
+// largestGroups marks the groups to show: the o.take(len) with the most
+// symbols, ties to the earlier; the report keeps the groups' own order.
+func (o bound) largestGroups(groups []HashGroup) []bool {
+	show := make([]bool, len(groups))
+	n := o.take(len(groups))
+	if n == len(groups) {
+		for i := range show {
+			show[i] = true
+		}
+		return show
+	}
+	order := make([]int, len(groups))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return len(groups[order[i]].Symbols) > len(groups[order[j]].Symbols) })
+	for _, i := range order[:n] {
+		show[i] = true
+	}
+	return show
+}
+
+// WriteTextOptions is WriteText with the lists bounded as opts says.
+func WriteTextOptions(w io.Writer, res *Result, opts TextOptions) error {
+	lim := bound(opts)
 	b := bufio.NewWriter(w)
 	c := &res.Suffixed
 	fmt.Fprintf(b, "%s: %s, %d symbol table entries\n", res.File, res.ELF, res.SymbolEntries)
@@ -60,14 +126,25 @@ func WriteText(w io.Writer, res *Result) error {
 	}
 
 	if len(c.ByHash) > 0 {
-		fmt.Fprintf(b, "\nPromoted symbols by module hash:\n")
+		if n := lim.take(len(c.ByHash)); n < len(c.ByHash) {
+			fmt.Fprintf(b, "\nPromoted symbols by module hash (the %d largest of %d modules):\n", n, len(c.ByHash))
+		} else {
+			fmt.Fprintf(b, "\nPromoted symbols by module hash:\n")
+		}
+		show := lim.largestGroups(c.ByHash)
 		// A kernel has a hundred thousand of these lines at worst: written
 		// piece by piece, not through fmt.
 		index := make(map[string]int, len(c.Symbols))
 		for i := range c.Symbols {
 			index[c.Symbols[i].Name] = i
 		}
-		for _, g := range c.ByHash {
+		hidden, hiddenSyms := 0, 0
+		for gi, g := range c.ByHash {
+			if !show[gi] {
+				hidden++
+				hiddenSyms += len(g.Symbols)
+				continue
+			}
 			file := g.File
 			if file == "" {
 				file = "(source file unknown)"
@@ -75,7 +152,8 @@ func WriteText(w io.Writer, res *Result) error {
 				file += " [" + g.FileFrom + "]"
 			}
 			fmt.Fprintf(b, "  %s  %s: %d\n", g.Hash, file, len(g.Symbols))
-			for _, name := range g.Symbols {
+			syms := lim.take(len(g.Symbols))
+			for _, name := range g.Symbols[:syms] {
 				b.WriteString("      ")
 				b.WriteString(name)
 				if i, ok := index[name]; ok {
@@ -87,17 +165,23 @@ func WriteText(w io.Writer, res *Result) error {
 				}
 				b.WriteString("\n")
 			}
+			lim.left(b, "      ", len(g.Symbols)-syms, "symbols of this module")
+		}
+		if hidden > 0 {
+			lim.left(b, "  ", hidden, fmt.Sprintf("modules (%d symbols)", hiddenSyms))
 		}
 	}
 
 	if len(res.Conflicts) > 0 {
 		fmt.Fprintf(b, "\nConflicts between assembly globals and C statics:\n")
-		for _, cf := range res.Conflicts {
+		n := lim.take(len(res.Conflicts))
+		for _, cf := range res.Conflicts[:n] {
 			fmt.Fprintf(b, "  %-8s %s\n", cf.Class, cf.Name)
 			fmt.Fprintf(b, "           global: %s\n", defText(cf.Asm))
 			fmt.Fprintf(b, "           static: %s\n", defText(cf.C))
 			fmt.Fprintf(b, "           fix:    %s\n", cf.Suggestion)
 		}
+		lim.left(b, "  ", len(res.Conflicts)-n, "conflicts")
 	}
 	p := res.Provenance
 	fmt.Fprintf(b, "\nProvenance: %s", p.Source)
@@ -125,22 +209,27 @@ func WriteText(w io.Writer, res *Result) error {
 	if t := res.Twins; t != nil {
 		if len(t.Renamed) > 0 {
 			fmt.Fprintf(b, "\nRenamed twins (orig -> patched):\n")
-			for _, r := range t.Renamed {
+			n := lim.take(len(t.Renamed))
+			for _, r := range t.Renamed[:n] {
 				fmt.Fprintf(b, "  %s -> %s  [%s; %s]\n", r.Orig, r.Patched, r.Rule, strings.Join(r.Changes, ", "))
 			}
+			lim.left(b, "  ", len(t.Renamed)-n, "renamed twins")
 		}
 		if len(t.Ambiguous) > 0 {
 			fmt.Fprintf(b, "\nAmbiguous (more than one candidate, not guessed):\n")
-			for _, a := range t.Ambiguous {
+			n := lim.take(len(t.Ambiguous))
+			for _, a := range t.Ambiguous[:n] {
 				file := ""
 				if a.File != "" {
 					file = " (" + a.File + ")"
 				}
 				fmt.Fprintf(b, "  %s %s%s by %s: %s\n", a.Side, a.Symbol, file, a.Rule, strings.Join(a.Candidates, ", "))
 			}
+			lim.left(b, "  ", len(t.Ambiguous)-n, "ambiguous symbols")
 		}
 		fmt.Fprintf(b, "\nChanged functions and objects (contents differ, relocated fields masked): %d; %d unchanged\n", len(t.Changed), t.UnchangedCount)
-		for _, c := range t.Changed {
+		changed := lim.take(len(t.Changed))
+		for _, c := range t.Changed[:changed] {
 			name := c.Patched
 			if c.Orig != c.Patched {
 				name = c.Orig + " -> " + c.Patched
@@ -151,11 +240,12 @@ func WriteText(w io.Writer, res *Result) error {
 			}
 			fmt.Fprintf(b, "  %s (%s%s) [%s]\n", name, c.Kind, file, c.Reason)
 		}
+		lim.left(b, "  ", len(t.Changed)-changed, "changed symbols")
 		if t.ChangedNote != "" {
 			fmt.Fprintf(b, "  note: %s\n", t.ChangedNote)
 		}
-		writeUnmatched(b, "Only in orig", t.UnmatchedOrig)
-		writeUnmatched(b, "Only in patched", t.UnmatchedPatched)
+		writeUnmatched(b, lim, "Only in orig", t.UnmatchedOrig)
+		writeUnmatched(b, lim, "Only in patched", t.UnmatchedPatched)
 		if t.Skipped > 0 {
 			var parts []string
 			for _, k := range sortedKeys(t.SkippedBy) {
@@ -166,7 +256,7 @@ func WriteText(w io.Writer, res *Result) error {
 	}
 
 	if res.Prediction != nil {
-		writePredictionText(b, res.Prediction)
+		writePredictionText(b, lim, res.Prediction)
 	}
 	if res.Status == report.ExitClean {
 		fmt.Fprintf(b, "\nResult: clean\n")
@@ -176,12 +266,14 @@ func WriteText(w io.Writer, res *Result) error {
 	return b.Flush()
 }
 
-func writeUnmatched(b *bufio.Writer, title string, list []TwinSymbol) {
+func writeUnmatched(b *bufio.Writer, lim bound, title string, list []TwinSymbol) {
 	if len(list) == 0 {
 		return
 	}
 	fmt.Fprintf(b, "\n%s:\n", title)
-	for _, s := range list {
+	n := lim.take(len(list))
+	defer lim.left(b, "  ", len(list)-n, "symbols")
+	for _, s := range list[:n] {
 		file := ""
 		if s.File != "" {
 			file = ", " + s.File

@@ -1,7 +1,6 @@
 package correlate
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
@@ -18,8 +17,15 @@ import (
 // reflection: encoding/json would build and re-indent the whole document in
 // memory first, which costs more than the analysis itself.
 func WriteJSON(w io.Writer, res *Result) error {
+	jw := newJSONWriter(w)
+	jw.result(res)
+	jw.raw("\n")
+	return jw.flush()
+}
+
+// result writes one file's document at the writer's depth.
+func (jw *jsonWriter) result(res *Result) {
 	report.FillNil(res) // [] and {}, never null, as report.WriteJSON writes them
-	jw := &jsonWriter{w: bufio.NewWriterSize(w, 256<<10)}
 	jw.open('{')
 	jw.field("file").str(res.File)
 	jw.field("elf").str(res.ELF)
@@ -42,30 +48,53 @@ func WriteJSON(w io.Writer, res *Result) error {
 	jw.field("status").int(res.Status)
 	jw.field("reasons").value(res.Reasons)
 	jw.close('}')
-	jw.raw("\n")
-	if jw.err != nil {
-		return jw.err
-	}
-	return jw.w.Flush()
 }
 
-// jsonWriter writes indented JSON the way encoding/json indents it.
+// jsonWriter writes indented JSON the way encoding/json indents it. The
+// pieces are appended to buf and written out in blocks of jsonBlock: a
+// census is millions of small pieces, and an append costs less than a
+// buffered writer's call.
 type jsonWriter struct {
-	w       *bufio.Writer
+	w       io.Writer
+	buf     []byte
 	depth   int
 	first   []bool // per open container: no member written yet
 	err     error
 	scratch bytes.Buffer
 }
 
+const jsonBlock = 256 << 10
+
+func newJSONWriter(w io.Writer) *jsonWriter {
+	return &jsonWriter{w: w, buf: make([]byte, 0, jsonBlock+4096)}
+}
+
 func (j *jsonWriter) raw(s string) *jsonWriter {
-	if j.err == nil {
-		_, j.err = j.w.WriteString(s)
+	j.buf = append(j.buf, s...)
+	if len(j.buf) >= jsonBlock {
+		j.flush()
 	}
 	return j
 }
 
+// flush writes out what buf holds; after an error nothing more is written.
+func (j *jsonWriter) flush() error {
+	if j.err == nil && len(j.buf) > 0 {
+		_, j.err = j.w.Write(j.buf)
+	}
+	j.buf = j.buf[:0]
+	return j.err
+}
+
+// indents is a newline and the indentation of the deepest member
+// written, sliced per depth: one write per line, not one per level.
+const indents = "\n                                "
+
 func (j *jsonWriter) newline() {
+	if n := 1 + 2*j.depth; n <= len(indents) {
+		j.raw(indents[:n])
+		return
+	}
 	j.raw("\n")
 	for i := 0; i < j.depth; i++ {
 		j.raw("  ")
@@ -140,7 +169,11 @@ func (j *jsonWriter) value(v any) *jsonWriter {
 	if j.err = enc.Encode(v); j.err != nil {
 		return j
 	}
-	return j.raw(string(bytes.TrimSuffix(j.scratch.Bytes(), []byte("\n"))))
+	j.buf = append(j.buf, bytes.TrimSuffix(j.scratch.Bytes(), []byte("\n"))...)
+	if len(j.buf) >= jsonBlock {
+		j.flush()
+	}
+	return j
 }
 
 func (j *jsonWriter) strings(list []string) {

@@ -7,7 +7,7 @@ import (
 )
 
 // writePredictionText is the --predict section of the text report.
-func writePredictionText(b *bufio.Writer, pr *Prediction) {
+func writePredictionText(b *bufio.Writer, lim bound, pr *Prediction) {
 	fmt.Fprintf(b, "\nPrediction with suffix reduction (LLVM 23 rule: %s):\n", pr.Rule)
 	fmt.Fprintf(b, "  %s\n", pr.Summary())
 	var named, strs []PredictedGroup
@@ -21,7 +21,8 @@ func writePredictionText(b *bufio.Writer, pr *Prediction) {
 	if len(named) > 0 {
 		fmt.Fprintf(b, "  Still suffixed:\n")
 	}
-	for _, g := range named {
+	shown := lim.take(len(named))
+	for _, g := range named[:shown] {
 		order := ""
 		if g.LinkOrder {
 			order = "; link order decides"
@@ -36,6 +37,7 @@ func writePredictionText(b *bufio.Writer, pr *Prediction) {
 			fmt.Fprintf(b, "        %s %s: %s\n", m.Hash, file, strings.Join(m.Symbols, ", "))
 		}
 	}
+	lim.left(b, "    ", len(named)-shown, "still-suffixed groups")
 	if len(strs) > 0 {
 		still, copies := 0, 0
 		var names []string
@@ -55,12 +57,14 @@ func writePredictionText(b *bufio.Writer, pr *Prediction) {
 	}
 	if len(pr.Collisions) > 0 {
 		fmt.Fprintf(b, "  Collisions with existing globals:\n")
-		for _, c := range pr.Collisions {
+		n := lim.take(len(pr.Collisions))
+		for _, c := range pr.Collisions[:n] {
 			fmt.Fprintf(b, "    %-14s %s\n", c.Outcome, c.Name)
 			fmt.Fprintf(b, "        global: %s\n", defText(c.Global))
 			fmt.Fprintf(b, "        copies: %s\n", strings.Join(c.Copies, ", "))
 			fmt.Fprintf(b, "        why:    %s\n", c.Why)
 		}
+		lim.left(b, "    ", len(pr.Collisions)-n, "collisions")
 	}
 	if r := pr.Renames; r != nil {
 		fmt.Fprintf(b, "  Renames against orig: %d today; %d would disappear", r.Today, r.Disappear)
@@ -73,9 +77,11 @@ func writePredictionText(b *bufio.Writer, pr *Prediction) {
 		}
 		fmt.Fprintf(b, ", %d still change, %d undecided\n", len(r.StillChange), len(r.Undecided))
 		for _, list := range [][]PredictedRename{r.StillChange, r.Undecided} {
-			for _, x := range list {
+			n := lim.take(len(list))
+			for _, x := range list[:n] {
 				fmt.Fprintf(b, "    %s -> %s: predicted %s -> %s (%s)\n", x.Orig, x.Patched, orUndecided(x.PredictedOrig), orUndecided(x.PredictedPatched), x.Why)
 			}
+			lim.left(b, "    ", len(list)-n, "renames")
 		}
 	}
 	for _, n := range pr.Notes {

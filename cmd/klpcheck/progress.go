@@ -53,6 +53,21 @@ func (p *progress) bytes(stage string, done, total int64) {
 	}
 }
 
+// files is correlate's progress over several files: at most ten updates a
+// second.
+func (p *progress) files(done, total int) {
+	if p.w == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if now := time.Now(); now.Sub(p.last) >= 100*time.Millisecond || done == total {
+		p.last = now
+		fmt.Fprintf(p.w, "\r\033[Kklpcheck: correlate: %d/%d files", done, total)
+		p.shown = true
+	}
+}
+
 // done clears the line before the report is printed.
 func (p *progress) done() {
 	if p.w == nil {

@@ -31,6 +31,7 @@ var documentSchemas = []struct {
 	{"lint", "klpcheck lint --format json", &lint.Result{}},
 	{"lint-paths", "klpcheck lint --format json PATH PATH...", &lint.PathsReport{}},
 	{"correlate", "klpcheck correlate --format json", &correlate.Result{}},
+	{"correlate-many", "klpcheck correlate --format json FILE|DIR... (several files, or a directory)", &correlate.Many{}},
 	{"check", "klpcheck check --format json", &checkReport{}},
 	{"error", "klpcheck COMMAND --format json when the command could not run (exit status 2, 130, 143)", &failureDocument{}},
 }

@@ -114,3 +114,10 @@ func unwrap(err error) error {
 	}
 	return err
 }
+
+// Walk is the walk Scan makes of a build directory, for callers that look
+// for other files below a directory the same way: visit gets every file
+// (whatever its type: the caller decides), skip every link not followed.
+func Walk(dir string, visit func(path, name string), skip func(path, reason string)) error {
+	return walkTree(dir, visit, skip)
+}
