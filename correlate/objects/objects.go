@@ -460,7 +460,7 @@ func readBitcodeNM(r io.ReaderAt, size int64, c candidate, nm string, why *bitco
 		if major := producerMajor(why.Identification); major != "" {
 			pkg = "llvm-" + major
 		}
-		return result{err: fmt.Errorf("%v; reading it needs %s, which is not on PATH: install the Debian package %s or pass --llvm-nm", why, strings.Join(tools, " or "), pkg)}
+		return result{err: fmt.Errorf("%v; reading it needs %s, which is not on PATH: install the Debian package %s, or name the llvm-nm to read it with", why, strings.Join(tools, " or "), pkg)}
 	}
 	path := c.path
 	if c.member {
