@@ -218,16 +218,12 @@ func runCheck(c *cli.Context) error {
 	for i, sk := range dec.Skipped {
 		rep.Skipped[i] = sk.String()
 	}
-	switch format {
-	case report.JSON:
-		err = report.WriteJSON(c.App.Writer, rep)
-	case report.SARIF:
-		err = report.WriteJSON(c.App.Writer, checkSARIF(rep))
-	default:
-		err = writeCheckText(c.App.Writer, rep, textOpts)
-	}
-	if err != nil {
-		return couldNotRun(err)
+	if err := (reportWriters{
+		json:  func(w io.Writer) error { return report.WriteJSON(w, rep) },
+		sarif: func(w io.Writer) error { return report.WriteJSON(w, checkSARIF(rep)) },
+		text:  func(w io.Writer) error { return writeCheckText(w, rep, textOpts) },
+	}).write(c.App.Writer, format); err != nil {
+		return err
 	}
 	if in.demo {
 		return nil

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -124,17 +125,12 @@ func runCorrelate(c *cli.Context) error {
 	if err != nil {
 		return couldNotRun(stopped(c, err))
 	}
-	out := c.App.Writer
-	switch format {
-	case report.JSON:
-		err = correlate.WriteJSON(out, res)
-	case report.SARIF:
-		err = correlate.WriteSARIF(out, res, versionString())
-	default:
-		err = correlate.WriteTextOptions(out, res, text)
-	}
-	if err != nil {
-		return couldNotRun(err)
+	if err := (reportWriters{
+		json:  func(w io.Writer) error { return correlate.WriteJSON(w, res) },
+		sarif: func(w io.Writer) error { return correlate.WriteSARIF(w, res, versionString()) },
+		text:  func(w io.Writer) error { return correlate.WriteTextOptions(w, res, text) },
+	}).write(c.App.Writer, format); err != nil {
+		return err
 	}
 	return withStatus(res.Status)
 }
@@ -152,17 +148,12 @@ func runCorrelateMany(c *cli.Context, args []string, opts correlate.Options, for
 	if err != nil {
 		return couldNotRun(stopped(c, err))
 	}
-	out := c.App.Writer
-	switch format {
-	case report.JSON:
-		err = correlate.WriteManyJSON(out, m)
-	case report.SARIF:
-		err = correlate.WriteManySARIF(out, m, versionString())
-	default:
-		err = correlate.WriteManyText(out, m, text)
-	}
-	if err != nil {
-		return couldNotRun(err)
+	if err := (reportWriters{
+		json:  func(w io.Writer) error { return correlate.WriteManyJSON(w, m) },
+		sarif: func(w io.Writer) error { return correlate.WriteManySARIF(w, m, versionString()) },
+		text:  func(w io.Writer) error { return correlate.WriteManyText(w, m, text) },
+	}).write(c.App.Writer, format); err != nil {
+		return err
 	}
 	if len(m.Unreadable) > 0 {
 		var parts []string

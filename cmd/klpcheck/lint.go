@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -107,17 +108,12 @@ func runLint(c *cli.Context) error {
 	if err != nil {
 		return couldNotRun(fmt.Errorf("lint: %w", err))
 	}
-	out := c.App.Writer
-	switch format {
-	case report.JSON:
-		err = res.WriteJSON(out)
-	case report.SARIF:
-		err = res.WriteSARIF(out, versionString())
-	default:
-		err = res.WriteTextOptions(out, textOpts)
-	}
-	if err != nil {
-		return couldNotRun(err)
+	if err := (reportWriters{
+		json:  res.WriteJSON,
+		sarif: func(w io.Writer) error { return res.WriteSARIF(w, versionString()) },
+		text:  func(w io.Writer) error { return res.WriteTextOptions(w, textOpts) },
+	}).write(c.App.Writer, format); err != nil {
+		return err
 	}
 	return withStatus(res.ExitCode(c.Bool("werror")))
 }
@@ -136,18 +132,12 @@ func lintPaths(c *cli.Context, opts lint.Options, paths []string, format report.
 		res, err := lint.RunContext(c.Context, opts)
 		rep.Add(p, res, err)
 	}
-	out := c.App.Writer
-	var err error
-	switch format {
-	case report.JSON:
-		err = rep.WriteJSON(out)
-	case report.SARIF:
-		err = rep.WriteSARIF(out, versionString())
-	default:
-		err = rep.WriteTextOptions(out, textOpts)
-	}
-	if err != nil {
-		return couldNotRun(err)
+	if err := (reportWriters{
+		json:  rep.WriteJSON,
+		sarif: func(w io.Writer) error { return rep.WriteSARIF(w, versionString()) },
+		text:  func(w io.Writer) error { return rep.WriteTextOptions(w, textOpts) },
+	}).write(c.App.Writer, format); err != nil {
+		return err
 	}
 	code := rep.ExitCode(c.Bool("werror"))
 	if failures := rep.Failures(); len(failures) > 0 {
