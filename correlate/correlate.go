@@ -57,8 +57,8 @@ type Options struct {
 
 // Analyze reads path (and Options.Against) and returns what it found.
 func Analyze(path string, opts Options) (*Result, error) {
-	return analyze(path, func(progress func(int64, int64), withBytes bool) (*image, error) {
-		return scan(path, progress, withBytes)
+	return analyze(path, func(progress func(int64, int64), withBytes, compact bool) (*image, error) {
+		return scanMode(path, progress, withBytes, compact)
 	}, opts)
 }
 
@@ -66,16 +66,20 @@ func Analyze(path string, opts Options) (*Result, error) {
 // demo): name is what the report calls it. Options.Against and
 // Options.BuildDir are still paths.
 func AnalyzeReader(name string, r io.ReaderAt, size int64, opts Options) (*Result, error) {
-	return analyze(name, func(progress func(int64, int64), withBytes bool) (*image, error) {
+	return analyze(name, func(progress func(int64, int64), withBytes, compact bool) (*image, error) {
 		f, err := elfsym.New(r, size, name)
 		if err != nil {
 			return nil, err
 		}
-		return scanFileWith(f, progress, withBytes)
+		return scanFileMode(f, progress, withBytes, compact)
 	}, opts)
 }
 
-func analyze(path string, open func(progress func(int64, int64), withBytes bool) (*image, error), opts Options) (*Result, error) {
+// analyze runs the capability on the file open reads. open keeps the
+// bytes of symbols (withBytes) for the twins, and may keep no record of the
+// symbols a census does not list (compact) when neither twins nor a
+// prediction need them.
+func analyze(path string, open func(progress func(int64, int64), withBytes, compact bool) (*image, error), opts Options) (*Result, error) {
 	// The two files are read at once, and the twins matched while the
 	// census and the conflicts are worked out: a kernel's symbol tables
 	// keep both cores busy.
@@ -99,7 +103,7 @@ func analyze(path string, open func(progress func(int64, int64), withBytes bool)
 			orig, origErr = scan(opts.Against, progressFor(opts.Progress, opts.Against), true)
 		}()
 	}
-	img, err := open(progressFor(opts.Progress, path), opts.Against != "")
+	img, err := open(progressFor(opts.Progress, path), opts.Against != "", opts.Against == "" && !opts.Predict)
 	scanned.Wait()
 	defer img.close()
 	defer orig.close()
@@ -141,15 +145,30 @@ func analyze(path string, open func(progress func(int64, int64), withBytes bool)
 		prov.build = ix
 	}
 	prov.prefetchDWARF()
-	cands := make(chan []candidate, 1)
-	go func() { cands <- conflictCandidates(img) }()
+	type found struct {
+		cands []candidate
+		err   error
+	}
+	cands := make(chan found, 1)
+	go func() {
+		c, err := conflictCandidates(img)
+		cands <- found{c, err}
+	}()
 	res.OtherSuffixes = otherSuffixes(img)
 	res.Suffixed = census(img, prov)
 	groups := map[string]HashGroup{}
 	for _, g := range res.Suffixed.ByHash {
 		groups[g.Hash] = g
 	}
-	res.Conflicts = classifyAll(img, prov, groups, <-cands)
+	fc := <-cands
+	if fc.err != nil {
+		if prov.prefetched {
+			prov.dwarf() // the reader must be done before the file is closed
+		}
+		twins.Wait()
+		return nil, fc.err
+	}
+	res.Conflicts = classifyAll(img, prov, groups, fc.cands)
 	res.Provenance = prov.summary()
 	res.ProvenanceProblems = prov.problems()
 	res.ProvenanceComplete = len(res.ProvenanceProblems) == 0
@@ -357,14 +376,12 @@ func permute(s []SuffixedSymbol, order []int32) {
 	}
 }
 
-// otherSuffixes counts the symbols carrying each non-ThinLTO compiler suffix.
+// otherSuffixes counts the symbols carrying each non-ThinLTO compiler
+// suffix: the scan counted them.
 func otherSuffixes(img *image) map[string]int {
-	counts := map[string]int{}
-	for _, k := range symname.SuffixKinds {
-		counts[k] = 0
-	}
-	for i := range img.syms {
-		symname.CountCompilerSuffixes(img.name(&img.syms[i]), counts)
+	counts := make(map[string]int, len(img.suffixes))
+	for k, n := range img.suffixes {
+		counts[k] = n
 	}
 	return counts
 }
