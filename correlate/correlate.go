@@ -333,12 +333,21 @@ func census(img *image, prov *provenance) Census {
 	// hash values, which change with every rebuild of a module. A
 	// permutation is sorted, not the records themselves: moving 100,000
 	// records of seven strings around costs more than comparing them.
-	order := make([]int32, len(c.Symbols))
-	for i := range order {
-		order[i] = int32(i)
+	//
+	// Each entry carries the first eight bytes of its base as a number:
+	// most comparisons end there, without following two string pointers.
+	keys := make([]sortKey, len(c.Symbols))
+	for i := range keys {
+		keys[i] = sortKey{prefix: prefix8(c.Symbols[i].Base), i: int32(i)}
 	}
-	slices.SortFunc(order, func(x, y int32) int {
-		a, b := &c.Symbols[x], &c.Symbols[y]
+	slices.SortFunc(keys, func(x, y sortKey) int {
+		if x.prefix != y.prefix {
+			if x.prefix < y.prefix {
+				return -1
+			}
+			return 1
+		}
+		a, b := &c.Symbols[x.i], &c.Symbols[y.i]
 		if r := strings.Compare(a.Base, b.Base); r != 0 {
 			return r
 		}
@@ -350,8 +359,32 @@ func census(img *image, prov *provenance) Census {
 		}
 		return strings.Compare(a.Section, b.Section)
 	})
+	order := make([]int32, len(keys))
+	for i, k := range keys {
+		order[i] = k.i
+	}
 	permute(c.Symbols, order)
 	return c
+}
+
+// sortKey is a record to sort and the first bytes of its sort key.
+type sortKey struct {
+	prefix uint64
+	i      int32
+}
+
+// prefix8 is the first eight bytes of s, big-endian, zero-padded: it orders
+// as the strings do, ties aside (a name holds no NUL to confuse the
+// padding with).
+func prefix8(s string) uint64 {
+	var p uint64
+	for i := 0; i < 8; i++ {
+		p <<= 8
+		if i < len(s) {
+			p |= uint64(s[i])
+		}
+	}
+	return p
 }
 
 // permute rearranges s in place so that s[i] becomes the old s[order[i]],

@@ -193,7 +193,10 @@ func scanFileMode(f *elfsym.File, progress func(done, total int64), withBytes, c
 		if !s.Defined() || s.Name == "" {
 			continue
 		}
-		rec := record(s, file, linked)
+		// Neither a promotion nor another compiler suffix without a dot,
+		// and most names have none: one search instead of two.
+		dot := strings.IndexByte(s.Name, '.') >= 0
+		rec := record(s, file, linked, dot)
 		ref := s.Index
 		if !compact || rec.promoted() {
 			if !compact {
@@ -201,7 +204,9 @@ func scanFileMode(f *elfsym.File, progress func(done, total int64), withBytes, c
 			}
 			img.syms = append(img.syms, rec)
 		}
-		img.countSuffixes(s.Name)
+		if dot {
+			symname.CountCompilerSuffixes(s.Name, img.suffixes)
+		}
 		img.feedClash(&rec, s.Name, ref)
 		if withBytes {
 			img.values = append(img.values, s.Value)
@@ -221,13 +226,13 @@ func scanFileMode(f *elfsym.File, progress func(done, total int64), withBytes, c
 }
 
 // record is what the image keeps of symbol s, which follows the STT_FILE
-// numbered file, in a linked file or not.
-func record(s *elfsym.Symbol, file uint32, linked bool) sym {
+// numbered file, in a linked file or not; dot says whether the name has one.
+func record(s *elfsym.Symbol, file uint32, linked, dot bool) sym {
 	rec := sym{nameOff: s.NameOff, nameLen: uint32(len(s.Name)), shndx: s.Shndx, typ: s.Type(), bind: s.Bind(), vis: s.Visibility()}
 	if rec.bind == elfsym.STBLocal {
 		rec.file = file
 	}
-	if symname.IsPromoted(s.Name) {
+	if dot && symname.IsPromoted(s.Name) {
 		rec.flags |= flagPromoted
 	}
 	if linked && rec.bind == elfsym.STBLocal && rec.vis != 0 {
@@ -235,11 +240,6 @@ func record(s *elfsym.Symbol, file uint32, linked bool) sym {
 		rec.flags |= flagUnfiled
 	}
 	return rec
-}
-
-// countSuffixes adds name's compiler suffixes to the image's counts.
-func (img *image) countSuffixes(name string) {
-	symname.CountCompilerSuffixes(name, img.suffixes)
 }
 
 // feedClash gives the conflict search a symbol that may be either side of
@@ -321,7 +321,7 @@ func (img *image) symbolAt(i uint32) (*sym, error) {
 	}
 	// The STT_FILE the entry follows: the last one before it.
 	k, _ := slices.BinarySearch(img.fileStarts, i)
-	rec := record(&s, uint32(k-1), img.f.Type != elfsym.TypeRel)
+	rec := record(&s, uint32(k-1), img.f.Type != elfsym.TypeRel, strings.IndexByte(s.Name, '.') >= 0)
 	img.unfile(&rec)
 	return &rec, nil
 }
