@@ -65,11 +65,26 @@ func (j *jsonWriter) raw(s string) *jsonWriter {
 	return j
 }
 
+// indents is a newline and the indentation of the depths a report
+// reaches, written with one call instead of one per level.
+const indents = "\n                                "
+
 func (j *jsonWriter) newline() {
+	if n := 1 + 2*j.depth; n <= len(indents) {
+		j.raw(indents[:n])
+		return
+	}
 	j.raw("\n")
 	for i := 0; i < j.depth; i++ {
 		j.raw("  ")
 	}
+}
+
+func (j *jsonWriter) byte(c byte) *jsonWriter {
+	if j.err == nil {
+		j.err = j.w.WriteByte(c)
+	}
+	return j
 }
 
 func (j *jsonWriter) open(c byte) {
@@ -92,7 +107,7 @@ func (j *jsonWriter) close(c byte) {
 // next starts a member of the current container.
 func (j *jsonWriter) next() *jsonWriter {
 	if !j.first[len(j.first)-1] {
-		j.raw(",")
+		j.byte(',')
 	}
 	j.first[len(j.first)-1] = false
 	j.newline()
@@ -118,8 +133,7 @@ func (j *jsonWriter) str(s string) *jsonWriter {
 		}
 	}
 	if plain {
-		j.raw(`"`).raw(s).raw(`"`)
-		return j
+		return j.byte('"').raw(s).byte('"')
 	}
 	return j.value(s)
 }
