@@ -48,12 +48,19 @@ func findConflicts(img *image, prov *provenance, groups map[string]HashGroup) []
 
 // conflictCandidates finds every global with a same-named C static,
 // promoted or not, in the order of the statics; a static's global is the
-// first global of its name. The scan fed both sides to img.clash; here the
+// first global of its name. The scan of a compact image fed both sides to
+// img.clash (a full one feeds them here); here the
 // pairs whose hashes match have their names compared. It reads the image
 // only (a compact one reads the few symbols it did not keep again), so it
 // can run beside the census.
 func conflictCandidates(img *image) ([]candidate, error) {
 	var cands []candidate
+	if img.clash == nil {
+		img.clash = newClashIndex(len(img.syms))
+		for i := range img.syms {
+			img.feedClash(&img.syms[i], img.name(&img.syms[i]), uint32(i))
+		}
+	}
 	at := img.clashSymbol()
 	pairs := img.clash.pairs()
 	for i := 0; i < len(pairs); {

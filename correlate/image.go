@@ -80,7 +80,9 @@ type image struct {
 	mixed map[uint32]bool
 	// suffixes counts the symbols carrying each of symname.SuffixKinds.
 	suffixes map[string]int
-	// clash is the conflict search, fed while scanning.
+	// clash is the conflict search, fed while scanning when compact (a
+	// full image feeds it from syms when asked: the original of the twins
+	// never is).
 	clash *clashIndex
 }
 
@@ -138,9 +140,10 @@ func scanFileWith(f *elfsym.File, progress func(done, total int64), withBytes bo
 }
 
 // scanFileMode reads the symbol table once. Every defined symbol with a
-// name is counted for its compiler suffixes and fed to the conflict
-// search; it gets a record in syms unless compact (then only the promoted
-// ones do: a million records were most of a census's memory).
+// name is counted for its compiler suffixes and gets a record in syms,
+// unless compact: then only the promoted ones do (a million records were
+// most of a census's memory), and the others are fed to the conflict
+// search as they stream by.
 func scanFileMode(f *elfsym.File, progress func(done, total int64), withBytes, compact bool) (*image, error) {
 	if withBytes {
 		compact = false
@@ -152,13 +155,14 @@ func scanFileMode(f *elfsym.File, progress func(done, total int64), withBytes, c
 	if progress != nil {
 		it.OnProgress(progress)
 	}
-	img := &image{path: f.Path, f: f, strtab: it.StringTable(), sectionFile: map[uint32]uint32{}, entries: it.Len(), fileNames: []string{""}, fileStarts: []uint32{0}, clash: newClashIndex(it.Len())}
+	img := &image{path: f.Path, f: f, strtab: it.StringTable(), sectionFile: map[uint32]uint32{}, entries: it.Len(), fileNames: []string{""}, fileStarts: []uint32{0}}
 	img.suffixes = map[string]int{}
 	for _, k := range symname.SuffixKinds {
 		img.suffixes[k] = 0
 	}
 	if compact {
 		img.it = it
+		img.clash = newClashIndex(it.Len())
 	} else {
 		img.syms = make([]sym, 0, max(it.Len()-1, 0))
 	}
@@ -197,17 +201,15 @@ func scanFileMode(f *elfsym.File, progress func(done, total int64), withBytes, c
 		// and most names have none: one search instead of two.
 		dot := strings.IndexByte(s.Name, '.') >= 0
 		rec := record(s, file, linked, dot)
-		ref := s.Index
 		if !compact || rec.promoted() {
-			if !compact {
-				ref = uint32(len(img.syms))
-			}
 			img.syms = append(img.syms, rec)
 		}
 		if dot {
 			symname.CountCompilerSuffixes(s.Name, img.suffixes)
 		}
-		img.feedClash(&rec, s.Name, ref)
+		if compact {
+			img.feedClash(&rec, s.Name, s.Index)
+		}
 		if withBytes {
 			img.values = append(img.values, s.Value)
 			img.sizes = append(img.sizes, s.Size)

@@ -8,7 +8,8 @@ import (
 // clashIndex finds the names two sets of symbols share: the globals an
 // assembler could have defined (side G) and the C statics, promoted or not,
 // that suffix reduction would give the same name (side S). It is fed while
-// the symbol table streams by and keeps no record per symbol, only one word
+// the symbol table streams by (or, for an image that keeps every record,
+// from the records) and keeps no record per symbol, only one word
 // for each symbol of either side: a 32-bit hash of the name it is matched by
 // and a reference the caller chooses (its place in image.syms, or its index
 // in the symbol table when the image keeps no record for it).
