@@ -334,31 +334,40 @@ func census(img *image, prov *provenance) Census {
 	// permutation is sorted, not the records themselves: moving 100,000
 	// records of seven strings around costs more than comparing them.
 	//
-	// Each entry carries the first eight bytes of its base as a number:
-	// most comparisons end there, without following two string pointers.
+	// Each entry carries the first eight bytes of its base as a number,
+	// sorted by radix, in linear time; only runs of equal prefixes are
+	// compared in full (records alike in every key keep the symbol table's
+	// order).
 	keys := make([]sortKey, len(c.Symbols))
 	for i := range keys {
 		keys[i] = sortKey{prefix: prefix8(c.Symbols[i].Base), i: int32(i)}
 	}
-	slices.SortFunc(keys, func(x, y sortKey) int {
-		if x.prefix != y.prefix {
-			if x.prefix < y.prefix {
-				return -1
-			}
-			return 1
+	radixSort(keys)
+	for lo := 0; lo < len(keys); {
+		hi := lo + 1
+		for hi < len(keys) && keys[hi].prefix == keys[lo].prefix {
+			hi++
 		}
-		a, b := &c.Symbols[x.i], &c.Symbols[y.i]
-		if r := strings.Compare(a.Base, b.Base); r != 0 {
-			return r
+		if hi-lo > 1 {
+			slices.SortFunc(keys[lo:hi], func(x, y sortKey) int {
+				a, b := &c.Symbols[x.i], &c.Symbols[y.i]
+				if r := strings.Compare(a.Base, b.Base); r != 0 {
+					return r
+				}
+				if r := strings.Compare(a.File, b.File); r != 0 {
+					return r
+				}
+				if r := strings.Compare(a.Name, b.Name); r != 0 {
+					return r
+				}
+				if r := strings.Compare(a.Section, b.Section); r != 0 {
+					return r
+				}
+				return int(x.i - y.i)
+			})
 		}
-		if r := strings.Compare(a.File, b.File); r != 0 {
-			return r
-		}
-		if r := strings.Compare(a.Name, b.Name); r != 0 {
-			return r
-		}
-		return strings.Compare(a.Section, b.Section)
-	})
+		lo = hi
+	}
 	order := make([]int32, len(keys))
 	for i, k := range keys {
 		order[i] = k.i
@@ -385,6 +394,38 @@ func prefix8(s string) uint64 {
 		}
 	}
 	return p
+}
+
+// radixSort sorts keys by prefix, stably, a byte at a time from the
+// lowest; a byte that is the same in every key costs one counting pass.
+func radixSort(keys []sortKey) {
+	if len(keys) < 2 {
+		return
+	}
+	tmp := make([]sortKey, len(keys))
+	src, dst := keys, tmp
+	for shift := uint(0); shift < 64; shift += 8 {
+		var count [256]int
+		for i := range src {
+			count[byte(src[i].prefix>>shift)]++
+		}
+		if count[byte(src[0].prefix>>shift)] == len(src) {
+			continue
+		}
+		pos := 0
+		for b := range count {
+			pos, count[b] = pos+count[b], pos
+		}
+		for _, k := range src {
+			d := byte(k.prefix >> shift)
+			dst[count[d]] = k
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &keys[0] {
+		copy(keys, src)
+	}
 }
 
 // permute rearranges s in place so that s[i] becomes the old s[order[i]],
