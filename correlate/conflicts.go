@@ -39,53 +39,77 @@ func canClash(typ uint8) bool {
 }
 
 // findConflicts pairs globals with same-named C statics and classifies
-// each pair by the provenance of both sides.
+// each pair by the provenance of both sides. A full image (not compact)
+// is never read again, so it cannot fail.
 func findConflicts(img *image, prov *provenance, groups map[string]HashGroup) []Conflict {
-	return classifyAll(img, prov, groups, conflictCandidates(img))
+	cands, _ := conflictCandidates(img)
+	return classifyAll(img, prov, groups, cands)
 }
 
 // conflictCandidates finds every global with a same-named C static,
-// promoted or not. It reads the image only, so it can run beside the census.
-func conflictCandidates(img *image) []candidate {
-	n := 0
-	for i := range img.syms {
-		if !img.syms[i].local() {
-			n++
-		}
-	}
-	globals := newNameIndex(img, n)
-	for i := range img.syms {
-		s := &img.syms[i]
-		if s.local() || !canClash(s.typ) || s.promoted() {
-			continue
-		}
-		globals.add(i)
-	}
+// promoted or not, in the order of the statics; a static's global is the
+// first global of its name. The scan of a compact image fed both sides to
+// img.clash (a full one feeds them here); here the
+// pairs whose hashes match have their names compared. It reads the image
+// only (a compact one reads the few symbols it did not keep again), so it
+// can run beside the census.
+func conflictCandidates(img *image) ([]candidate, error) {
 	var cands []candidate
-	for i := range img.syms {
-		s := &img.syms[i]
-		if s.typ != elfsym.STTFunc && s.typ != elfsym.STTObject {
-			continue
+	if img.clash == nil {
+		img.clash = newClashIndex(len(img.syms))
+		for i := range img.syms {
+			img.feedClash(&img.syms[i], img.name(&img.syms[i]), uint32(i))
+		}
+	}
+	at := img.clashSymbol()
+	pairs := img.clash.pairs()
+	for i := 0; i < len(pairs); {
+		st := pairs[i].static
+		s, err := at(st)
+		if err != nil {
+			return nil, err
 		}
 		name := img.name(s)
-		if s.promoted() {
-			p, _ := symname.SplitLLVM(name)
-			// Only a name that ends in its hash is promoted as the plain base.
-			if name != p.Base+".llvm."+p.Hash {
+		hard := s.promoted()
+		if hard {
+			name, _ = promotedAs(name)
+		}
+		found := false
+		for ; i < len(pairs) && pairs[i].static == st; i++ {
+			if found {
 				continue
 			}
-			if g := globals.find(p.Base); g >= 0 {
-				cands = append(cands, candidate{name: p.Base, global: &img.syms[g], static: s, hard: true})
+			g, err := at(pairs[i].global)
+			if err != nil {
+				return nil, err
 			}
-			continue
-		}
-		if s.local() {
-			if g := globals.find(name); g >= 0 {
-				cands = append(cands, candidate{name: name, global: &img.syms[g], static: s})
+			if img.name(g) == name {
+				cands = append(cands, candidate{name: name, global: g, static: s, hard: hard})
+				found = true
 			}
 		}
 	}
-	return cands
+	return cands, nil
+}
+
+// clashSymbol resolves the references the scan gave img.clash: places in
+// img.syms, or for a compact image symbol table indices, each read once.
+func (img *image) clashSymbol() func(ref uint32) (*sym, error) {
+	if img.it == nil {
+		return func(ref uint32) (*sym, error) { return &img.syms[ref], nil }
+	}
+	read := map[uint32]*sym{}
+	return func(ref uint32) (*sym, error) {
+		if s, ok := read[ref]; ok {
+			return s, nil
+		}
+		s, err := img.symbolAt(ref)
+		if err != nil {
+			return nil, err
+		}
+		read[ref] = s
+		return s, nil
+	}
 }
 
 // classifyAll keeps the candidates provenance does not rule out, sorted.

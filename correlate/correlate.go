@@ -69,8 +69,8 @@ func Analyze(path string, opts Options) (*Result, error) {
 // stages of the analysis (the files read, the build scanned, the census
 // and conflicts worked out), and returns ctx's error.
 func AnalyzeContext(ctx context.Context, path string, opts Options) (*Result, error) {
-	return analyze(ctx, path, func(progress func(int64, int64), withBytes bool) (*image, error) {
-		return scan(path, progress, withBytes)
+	return analyze(ctx, path, func(progress func(int64, int64), withBytes, compact bool) (*image, error) {
+		return scanMode(path, progress, withBytes, compact)
 	}, opts)
 }
 
@@ -78,16 +78,20 @@ func AnalyzeContext(ctx context.Context, path string, opts Options) (*Result, er
 // demo): name is what the report calls it. Options.Against and
 // Options.BuildDir are still paths.
 func AnalyzeReader(name string, r io.ReaderAt, size int64, opts Options) (*Result, error) {
-	return analyze(context.Background(), name, func(progress func(int64, int64), withBytes bool) (*image, error) {
+	return analyze(context.Background(), name, func(progress func(int64, int64), withBytes, compact bool) (*image, error) {
 		f, err := elfsym.New(r, size, name)
 		if err != nil {
 			return nil, err
 		}
-		return scanFileWith(f, progress, withBytes)
+		return scanFileMode(f, progress, withBytes, compact)
 	}, opts)
 }
 
-func analyze(ctx context.Context, path string, open func(progress func(int64, int64), withBytes bool) (*image, error), opts Options) (*Result, error) {
+// analyze runs the capability on the file open reads. open keeps the
+// bytes of symbols (withBytes) for the twins, and may keep no record of the
+// symbols a census does not list (compact) when neither twins nor a
+// prediction need them.
+func analyze(ctx context.Context, path string, open func(progress func(int64, int64), withBytes, compact bool) (*image, error), opts Options) (*Result, error) {
 	// The two files are read at once, and the twins matched while the
 	// census and the conflicts are worked out: a kernel's symbol tables
 	// keep both cores busy.
@@ -111,7 +115,7 @@ func analyze(ctx context.Context, path string, open func(progress func(int64, in
 			orig, origErr = scan(opts.Against, progressFor(opts.Progress, opts.Against), true)
 		}()
 	}
-	img, err := open(progressFor(opts.Progress, path), opts.Against != "")
+	img, err := open(progressFor(opts.Progress, path), opts.Against != "", opts.Against == "" && !opts.Predict)
 	scanned.Wait()
 	defer img.close()
 	defer orig.close()
@@ -162,15 +166,30 @@ func analyze(ctx context.Context, path string, open func(progress func(int64, in
 		return nil, err
 	}
 	prov.prefetchDWARF()
-	cands := make(chan []candidate, 1)
-	go func() { cands <- conflictCandidates(img) }()
+	type found struct {
+		cands []candidate
+		err   error
+	}
+	cands := make(chan found, 1)
+	go func() {
+		c, err := conflictCandidates(img)
+		cands <- found{c, err}
+	}()
 	res.OtherSuffixes = otherSuffixes(img)
 	res.Suffixed = census(img, prov)
 	groups := map[string]HashGroup{}
 	for _, g := range res.Suffixed.ByHash {
 		groups[g.Hash] = g
 	}
-	res.Conflicts = classifyAll(img, prov, groups, <-cands)
+	fc := <-cands
+	if fc.err != nil {
+		if prov.prefetched {
+			prov.dwarf() // the reader must be done before the file is closed
+		}
+		twins.Wait()
+		return nil, fc.err
+	}
+	res.Conflicts = classifyAll(img, prov, groups, fc.cands)
 	res.Provenance = prov.summary()
 	res.ProvenanceProblems = prov.problems()
 	res.ProvenanceComplete = len(res.ProvenanceProblems) == 0
@@ -338,25 +357,99 @@ func census(img *image, prov *provenance) Census {
 	// hash values, which change with every rebuild of a module. A
 	// permutation is sorted, not the records themselves: moving 100,000
 	// records of seven strings around costs more than comparing them.
-	order := make([]int32, len(c.Symbols))
-	for i := range order {
-		order[i] = int32(i)
+	//
+	// Each entry carries the first eight bytes of its base as a number,
+	// sorted by radix, in linear time; only runs of equal prefixes are
+	// compared in full (records alike in every key keep the symbol table's
+	// order).
+	keys := make([]sortKey, len(c.Symbols))
+	for i := range keys {
+		keys[i] = sortKey{prefix: prefix8(c.Symbols[i].Base), i: int32(i)}
 	}
-	slices.SortFunc(order, func(x, y int32) int {
-		a, b := &c.Symbols[x], &c.Symbols[y]
-		if r := strings.Compare(a.Base, b.Base); r != 0 {
-			return r
+	radixSort(keys)
+	for lo := 0; lo < len(keys); {
+		hi := lo + 1
+		for hi < len(keys) && keys[hi].prefix == keys[lo].prefix {
+			hi++
 		}
-		if r := strings.Compare(a.File, b.File); r != 0 {
-			return r
+		if hi-lo > 1 {
+			slices.SortFunc(keys[lo:hi], func(x, y sortKey) int {
+				a, b := &c.Symbols[x.i], &c.Symbols[y.i]
+				if r := strings.Compare(a.Base, b.Base); r != 0 {
+					return r
+				}
+				if r := strings.Compare(a.File, b.File); r != 0 {
+					return r
+				}
+				if r := strings.Compare(a.Name, b.Name); r != 0 {
+					return r
+				}
+				if r := strings.Compare(a.Section, b.Section); r != 0 {
+					return r
+				}
+				return int(x.i - y.i)
+			})
 		}
-		if r := strings.Compare(a.Name, b.Name); r != 0 {
-			return r
-		}
-		return strings.Compare(a.Section, b.Section)
-	})
+		lo = hi
+	}
+	order := make([]int32, len(keys))
+	for i, k := range keys {
+		order[i] = k.i
+	}
 	permute(c.Symbols, order)
 	return c
+}
+
+// sortKey is a record to sort and the first bytes of its sort key.
+type sortKey struct {
+	prefix uint64
+	i      int32
+}
+
+// prefix8 is the first eight bytes of s, big-endian, zero-padded: it orders
+// as the strings do, ties aside (a name holds no NUL to confuse the
+// padding with).
+func prefix8(s string) uint64 {
+	var p uint64
+	for i := 0; i < 8; i++ {
+		p <<= 8
+		if i < len(s) {
+			p |= uint64(s[i])
+		}
+	}
+	return p
+}
+
+// radixSort sorts keys by prefix, stably, a byte at a time from the
+// lowest; a byte that is the same in every key costs one counting pass.
+func radixSort(keys []sortKey) {
+	if len(keys) < 2 {
+		return
+	}
+	tmp := make([]sortKey, len(keys))
+	src, dst := keys, tmp
+	for shift := uint(0); shift < 64; shift += 8 {
+		var count [256]int
+		for i := range src {
+			count[byte(src[i].prefix>>shift)]++
+		}
+		if count[byte(src[0].prefix>>shift)] == len(src) {
+			continue
+		}
+		pos := 0
+		for b := range count {
+			pos, count[b] = pos+count[b], pos
+		}
+		for _, k := range src {
+			d := byte(k.prefix >> shift)
+			dst[count[d]] = k
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &keys[0] {
+		copy(keys, src)
+	}
 }
 
 // permute rearranges s in place so that s[i] becomes the old s[order[i]],
@@ -381,14 +474,12 @@ func permute(s []SuffixedSymbol, order []int32) {
 	}
 }
 
-// otherSuffixes counts the symbols carrying each non-ThinLTO compiler suffix.
+// otherSuffixes counts the symbols carrying each non-ThinLTO compiler
+// suffix: the scan counted them.
 func otherSuffixes(img *image) map[string]int {
-	counts := map[string]int{}
-	for _, k := range symname.SuffixKinds {
-		counts[k] = 0
-	}
-	for i := range img.syms {
-		symname.CountCompilerSuffixes(img.name(&img.syms[i]), counts)
+	counts := make(map[string]int, len(img.suffixes))
+	for k, n := range img.suffixes {
+		counts[k] = n
 	}
 	return counts
 }

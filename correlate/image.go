@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"klpcheck/correlate/elfsym"
@@ -67,6 +68,22 @@ type image struct {
 	// to name its target.
 	values, sizes []uint64
 	table         []tableEntry
+
+	// Only when compact: syms holds the promoted symbols alone, and the
+	// others are read again by symbol table index (symbolAt) through it.
+	it *elfsym.Symbols
+	// fileStarts are the symbol table indices of the STT_FILE entries,
+	// by fileNames entry (0 for entry 0).
+	fileStarts []uint32
+	// mixed are the STT_FILEs that are not their demoted symbols' file
+	// (unfileDemoted).
+	mixed map[uint32]bool
+	// suffixes counts the symbols carrying each of symname.SuffixKinds.
+	suffixes map[string]int
+	// clash is the conflict search, fed while scanning when compact (a
+	// full image feeds it from syms when asked: the original of the twins
+	// never is).
+	clash *clashIndex
 }
 
 // tableEntry is one symbol table entry, as a relocation target.
@@ -96,11 +113,17 @@ func (img *image) fileLabel(s *sym) string {
 // scan opens path and reads its symbol table once; withBytes also keeps
 // what comparing the symbols' bytes needs.
 func scan(path string, progress func(done, total int64), withBytes bool) (*image, error) {
+	return scanMode(path, progress, withBytes, false)
+}
+
+// scanMode is scan; compact keeps a record only for the promoted symbols
+// (the census's), which is all a census and the conflict search need.
+func scanMode(path string, progress func(done, total int64), withBytes, compact bool) (*image, error) {
 	f, err := elfsym.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	img, err := scanFileWith(f, progress, withBytes)
+	img, err := scanFileMode(f, progress, withBytes, compact)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -113,6 +136,18 @@ func scanFile(f *elfsym.File, progress func(done, total int64)) (*image, error) 
 }
 
 func scanFileWith(f *elfsym.File, progress func(done, total int64), withBytes bool) (*image, error) {
+	return scanFileMode(f, progress, withBytes, false)
+}
+
+// scanFileMode reads the symbol table once. Every defined symbol with a
+// name is counted for its compiler suffixes and gets a record in syms,
+// unless compact: then only the promoted ones do (a million records were
+// most of a census's memory), and the others are fed to the conflict
+// search as they stream by.
+func scanFileMode(f *elfsym.File, progress func(done, total int64), withBytes, compact bool) (*image, error) {
+	if withBytes {
+		compact = false
+	}
 	it, err := f.Symbols()
 	if err != nil {
 		return nil, err
@@ -120,8 +155,17 @@ func scanFileWith(f *elfsym.File, progress func(done, total int64), withBytes bo
 	if progress != nil {
 		it.OnProgress(progress)
 	}
-	img := &image{path: f.Path, f: f, strtab: it.StringTable(), sectionFile: map[uint32]uint32{}, entries: it.Len(), fileNames: []string{""}}
-	img.syms = make([]sym, 0, max(it.Len()-1, 0))
+	img := &image{path: f.Path, f: f, strtab: it.StringTable(), sectionFile: map[uint32]uint32{}, entries: it.Len(), fileNames: []string{""}, fileStarts: []uint32{0}}
+	img.suffixes = map[string]int{}
+	for _, k := range symname.SuffixKinds {
+		img.suffixes[k] = 0
+	}
+	if compact {
+		img.it = it
+		img.clash = newClashIndex(it.Len())
+	} else {
+		img.syms = make([]sym, 0, max(it.Len()-1, 0))
+	}
 	if withBytes {
 		img.values = make([]uint64, 0, max(it.Len()-1, 0))
 		img.sizes = make([]uint64, 0, max(it.Len()-1, 0))
@@ -141,6 +185,7 @@ func scanFileWith(f *elfsym.File, progress func(done, total int64), withBytes bo
 			occ[s.Name]++
 			img.fileNames = append(img.fileNames, s.Name)
 			img.fileOcc = append(img.fileOcc, occ[s.Name])
+			img.fileStarts = append(img.fileStarts, s.Index)
 			file = uint32(len(img.fileNames) - 1)
 			continue
 		case elfsym.STTSection:
@@ -152,18 +197,19 @@ func scanFileWith(f *elfsym.File, progress func(done, total int64), withBytes bo
 		if !s.Defined() || s.Name == "" {
 			continue
 		}
-		rec := sym{nameOff: s.NameOff, nameLen: uint32(len(s.Name)), shndx: s.Shndx, typ: typ, bind: s.Bind(), vis: s.Visibility()}
-		if rec.bind == elfsym.STBLocal {
-			rec.file = file
+		// Neither a promotion nor another compiler suffix without a dot,
+		// and most names have none: one search instead of two.
+		dot := strings.IndexByte(s.Name, '.') >= 0
+		rec := record(s, file, linked, dot)
+		if !compact || rec.promoted() {
+			img.syms = append(img.syms, rec)
 		}
-		if symname.IsPromoted(s.Name) {
-			rec.flags |= flagPromoted
+		if dot {
+			symname.CountCompilerSuffixes(s.Name, img.suffixes)
 		}
-		if linked && rec.bind == elfsym.STBLocal && rec.vis != 0 {
-			// Only for now: unfileDemoted decides.
-			rec.flags |= flagUnfiled
+		if compact {
+			img.feedClash(&rec, s.Name, s.Index)
 		}
-		img.syms = append(img.syms, rec)
 		if withBytes {
 			img.values = append(img.values, s.Value)
 			img.sizes = append(img.sizes, s.Size)
@@ -181,15 +227,66 @@ func scanFileWith(f *elfsym.File, progress func(done, total int64), withBytes bo
 	return img, nil
 }
 
+// record is what the image keeps of symbol s, which follows the STT_FILE
+// numbered file, in a linked file or not; dot says whether the name has one.
+func record(s *elfsym.Symbol, file uint32, linked, dot bool) sym {
+	rec := sym{nameOff: s.NameOff, nameLen: uint32(len(s.Name)), shndx: s.Shndx, typ: s.Type(), bind: s.Bind(), vis: s.Visibility()}
+	if rec.bind == elfsym.STBLocal {
+		rec.file = file
+	}
+	if dot && symname.IsPromoted(s.Name) {
+		rec.flags |= flagPromoted
+	}
+	if linked && rec.bind == elfsym.STBLocal && rec.vis != 0 {
+		// Only for now: unfileDemoted decides.
+		rec.flags |= flagUnfiled
+	}
+	return rec
+}
+
+// feedClash gives the conflict search a symbol that may be either side of
+// a clash: a global an assembler may have defined, or a C static (a local,
+// or a promoted static whose suffix ends its name: only that one is
+// promoted as its plain base name).
+func (img *image) feedClash(rec *sym, name string, ref uint32) {
+	if !rec.local() && canClash(rec.typ) && !rec.promoted() {
+		img.clash.global(name, ref)
+	}
+	if rec.typ != elfsym.STTFunc && rec.typ != elfsym.STTObject {
+		return
+	}
+	if rec.promoted() {
+		if base, ok := promotedAs(name); ok {
+			img.clash.static(base, ref)
+		}
+		return
+	}
+	if rec.local() {
+		img.clash.static(name, ref)
+	}
+}
+
+// promotedAs is the name a promoted static takes under suffix reduction:
+// its base, when the name is the base and its ".llvm.<hash>" suffix.
+func promotedAs(name string) (string, bool) {
+	p, _ := symname.SplitLLVM(name)
+	b := p.Base
+	if len(name) != len(b)+len(".llvm.")+len(p.Hash) || name[:len(b)] != b || name[len(b):len(b)+len(".llvm.")] != ".llvm." || name[len(b)+len(".llvm."):] != p.Hash {
+		return "", false
+	}
+	return b, true
+}
+
 // unfileDemoted decides, per STT_FILE, whether the demoted globals under it
 // belong to it. All promoted statics of one module share its hash, so an
 // STT_FILE whose demoted symbols carry more than one hash is not their
 // file: their flagUnfiled stays and their file is dropped. Under any other
 // STT_FILE (a final link straight from the LTO objects) they keep their file
-// and are matched as locals.
+// and are matched as locals. The records a compact image makes later
+// (symbolAt) are decided the same way.
 func (img *image) unfileDemoted() {
 	hashOf := map[uint32]string{}
-	mixed := map[uint32]bool{}
+	img.mixed = map[uint32]bool{}
 	for i := range img.syms {
 		s := &img.syms[i]
 		if s.flags&flagUnfiled == 0 || !s.promoted() {
@@ -197,21 +294,38 @@ func (img *image) unfileDemoted() {
 		}
 		p, _ := symname.SplitLLVM(img.name(s))
 		if h, ok := hashOf[s.file]; ok && h != p.Hash {
-			mixed[s.file] = true
+			img.mixed[s.file] = true
 		}
 		hashOf[s.file] = p.Hash
 	}
 	for i := range img.syms {
-		s := &img.syms[i]
-		if s.flags&flagUnfiled == 0 {
-			continue
-		}
-		if s.file != 0 && !mixed[s.file] {
-			s.flags &^= flagUnfiled
-			continue
-		}
-		s.file = 0
+		img.unfile(&img.syms[i])
 	}
+}
+
+func (img *image) unfile(s *sym) {
+	if s.flags&flagUnfiled == 0 {
+		return
+	}
+	if s.file != 0 && !img.mixed[s.file] {
+		s.flags &^= flagUnfiled
+		return
+	}
+	s.file = 0
+}
+
+// symbolAt is the record of symbol table entry i, made again the way the
+// scan made its records: for the few symbols a compact image did not keep.
+func (img *image) symbolAt(i uint32) (*sym, error) {
+	s, err := img.it.At(uint64(i))
+	if err != nil {
+		return nil, err
+	}
+	// The STT_FILE the entry follows: the last one before it.
+	k, _ := slices.BinarySearch(img.fileStarts, i)
+	rec := record(&s, uint32(k-1), img.f.Type != elfsym.TypeRel, strings.IndexByte(s.Name, '.') >= 0)
+	img.unfile(&rec)
+	return &rec, nil
 }
 
 func (img *image) close() {

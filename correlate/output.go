@@ -134,16 +134,25 @@ func WriteTextOptions(w io.Writer, res *Result, opts TextOptions) error {
 		show := lim.largestGroups(c.ByHash)
 		// A kernel has a hundred thousand of these lines at worst: written
 		// piece by piece, not through fmt.
-		index := make(map[string]int, len(c.Symbols))
+		// The kind and bind of each name come from its record, looked up
+		// in a map of its group's records only: a name carries its hash,
+		// so same-named records share a group, and a map of a hundred
+		// names stays in the cache where one of a hundred thousand does not.
+		byHash := make(map[string][]int32, len(c.ByHash))
 		for i := range c.Symbols {
-			index[c.Symbols[i].Name] = i
+			byHash[c.Symbols[i].Hash] = append(byHash[c.Symbols[i].Hash], int32(i))
 		}
 		hidden, hiddenSyms := 0, 0
+		index := map[string]int{}
 		for gi, g := range c.ByHash {
 			if !show[gi] {
 				hidden++
 				hiddenSyms += len(g.Symbols)
 				continue
+			}
+			clear(index)
+			for _, i := range byHash[g.Hash] {
+				index[c.Symbols[i].Name] = int(i)
 			}
 			file := g.File
 			if file == "" {

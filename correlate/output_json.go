@@ -101,6 +101,14 @@ func (j *jsonWriter) newline() {
 	}
 }
 
+func (j *jsonWriter) byte(c byte) *jsonWriter {
+	j.buf = append(j.buf, c)
+	if len(j.buf) >= jsonBlock {
+		j.flush()
+	}
+	return j
+}
+
 func (j *jsonWriter) open(c byte) {
 	j.raw(string(c))
 	j.depth++
@@ -121,7 +129,7 @@ func (j *jsonWriter) close(c byte) {
 // next starts a member of the current container.
 func (j *jsonWriter) next() *jsonWriter {
 	if !j.first[len(j.first)-1] {
-		j.raw(",")
+		j.byte(',')
 	}
 	j.first[len(j.first)-1] = false
 	j.newline()
@@ -147,8 +155,7 @@ func (j *jsonWriter) str(s string) *jsonWriter {
 		}
 	}
 	if plain {
-		j.raw(`"`).raw(s).raw(`"`)
-		return j
+		return j.byte('"').raw(s).byte('"')
 	}
 	return j.value(s)
 }

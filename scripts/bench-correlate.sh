@@ -17,6 +17,8 @@
 #
 #   scripts/bench-correlate.sh            # 5 runs of each, interleaved
 #   RUNS=9 scripts/bench-correlate.sh
+#   BASE=main scripts/bench-correlate.sh  # also the binary of commit BASE,
+#                                         # interleaved, its output compared
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -32,6 +34,17 @@ go build -o "$work/klpcheck" ./cmd/klpcheck
 # Peak RSS without GNU time: getrusage of the reaped child.
 go build -o "$work/maxrss" ./correlate/internal/maxrss
 read -r orig patched < <(go run ./correlate/internal/benchgen/gen "$work")
+base=${BASE:-}
+if [ -n "$base" ]; then
+	mkdir "$work/base-src"
+	git archive "$base" | tar -x -C "$work/base-src"
+	(cd "$work/base-src" && go build -o "$work/klpcheck-base" ./cmd/klpcheck)
+	echo "baseline: $base ($(git rev-parse --short "$base")), rows marked (base)"
+fi
+# same NAME: the baseline's output must be the current binary's.
+same() {
+	[ -z "$base" ] || cmp -s "$work/$1.out" "$work/b$1.out" || { echo "bench-correlate: $base prints another $1 result" >&2; exit 1; }
+}
 echo "input: $(basename "$orig"), $(du -m "$orig" | cut -f1) MB; $(nproc) CPUs; $runs runs each, interleaved"
 
 # measure NAME CMD...: one run, appends "wall cpu kib" to $work/NAME.
@@ -52,7 +65,15 @@ for ((i = 0; i < runs; i++)); do
 	measure census "$work/klpcheck" correlate "$orig"
 	measure json "$work/klpcheck" correlate --format json "$orig"
 	measure twins "$work/klpcheck" correlate --format json --against "$orig" "$patched"
+	if [ -n "$base" ]; then
+		measure bcensus "$work/klpcheck-base" correlate "$orig"
+		measure bjson "$work/klpcheck-base" correlate --format json "$orig"
+		measure btwins "$work/klpcheck-base" correlate --format json --against "$orig" "$patched"
+	fi
 done
+same census
+same json
+same twins
 
 # The commands must agree before their times mean anything.
 nm_count=$(cat "$work/nm.out")
@@ -94,10 +115,13 @@ table() {
 	done
 }
 
-table nm "nm|llvm-nm-22 --defined-only FILE | grep -c '\\.llvm\\.'" \
-	"census:0.05:60|klpcheck correlate FILE" \
-	"json:0.05:60|klpcheck correlate --format json FILE" \
-	"twins:1|klpcheck correlate --against ORIG FILE (twins, json)"
+rows=("census:0.05:60|klpcheck correlate FILE"
+	"json:0.05:60|klpcheck correlate --format json FILE"
+	"twins:1|klpcheck correlate --against ORIG FILE (twins, json)")
+[ -z "$base" ] || rows+=("bcensus:0.05:60|(base) klpcheck correlate FILE"
+	"bjson:0.05:60|(base) klpcheck correlate --format json FILE"
+	"btwins:1|(base) klpcheck correlate --against ORIG FILE")
+table nm "nm|llvm-nm-22 --defined-only FILE | grep -c '\\.llvm\\.'" "${rows[@]}"
 echo
 
 cache=${KLPCHECK_KERNEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/klpcheck/kernel}/linux-6.12-thin
@@ -110,13 +134,21 @@ if [ -f "$cache/planted/vmlinux.o" ]; then
 		measure kcorr "$work/klpcheck" correlate --format json "$real"
 		measure kzstd "$work/klpcheck" correlate --format json "$work/vmlinux.o.zstd"
 		measure ktwins "$work/klpcheck" correlate --format json --against "$cache/orig/vmlinux.o" "$cache/patched/vmlinux.o"
+		if [ -n "$base" ]; then
+			measure bkcorr "$work/klpcheck-base" correlate --format json "$real"
+			measure bktwins "$work/klpcheck-base" correlate --format json --against "$cache/orig/vmlinux.o" "$cache/patched/vmlinux.o"
+		fi
 	done
+	same kcorr
+	same ktwins
 	grep -q '"class": "hard"' "$work/kcorr.out" || { echo "bench-correlate: no hard conflict found in $real" >&2; exit 1; }
 	cmp -s <(grep -v '"file":' "$work/kcorr.out") <(grep -v '"file":' "$work/kzstd.out") || { echo "bench-correlate: zstd copy gives another result" >&2; exit 1; }
-	table knm "knm|llvm-nm-22 --defined-only vmlinux.o | grep -c '\\.llvm\\.'" \
-		"kcorr:1|klpcheck correlate vmlinux.o (census+DWARF+conflicts)" \
-		"kzstd|klpcheck correlate vmlinux.o, debug sections zstd" \
-		"ktwins:2|klpcheck correlate --against orig patched (twins)"
+	rows=("kcorr:1|klpcheck correlate vmlinux.o (census+DWARF+conflicts)"
+		"kzstd|klpcheck correlate vmlinux.o, debug sections zstd"
+		"ktwins:2|klpcheck correlate --against orig patched (twins)")
+	[ -z "$base" ] || rows+=("bkcorr:1|(base) klpcheck correlate vmlinux.o"
+		"bktwins:2|(base) klpcheck correlate --against orig patched")
+	table knm "knm|llvm-nm-22 --defined-only vmlinux.o | grep -c '\\.llvm\\.'" "${rows[@]}"
 	echo
 else
 	echo "real kernel fixtures not built ($cache): go tool task kernel"

@@ -230,11 +230,22 @@ func (it *Symbols) Next() bool {
 	}
 	i := it.next
 	it.next++
-	b := it.chunk[(i-it.chunkAt)*it.entsize:]
+	if !it.decode(it.chunk[(i-it.chunkAt)*it.entsize:], i, &it.sym) {
+		return false
+	}
+	if it.progress != nil && i%(16*symbolsPerChunk) == 0 {
+		it.progress(int64(i*it.entsize), int64(it.sec.Size))
+	}
+	return true
+}
+
+// decode fills s from the entry b, symbol i of the table: the section
+// index resolved through SHN_XINDEX and checked, the name looked up. On a
+// bad entry it sets it.err and returns false.
+func (it *Symbols) decode(b []byte, i uint64, s *Symbol) bool {
 	bo := it.f.ByteOrder
 	var nameOff uint32
 	var shndx uint16
-	s := &it.sym
 	if it.entsize == 24 {
 		nameOff = bo.Uint32(b)
 		s.Info = b[4]
@@ -269,22 +280,41 @@ func (it *Symbols) Next() bool {
 	}
 	if nameOff == 0 {
 		s.Name = ""
-	} else {
-		name, ok := cstring(it.strtab, uint64(nameOff))
-		if !ok {
-			if uint64(nameOff) >= uint64(len(it.strtab)) {
-				it.err = it.f.errorf(it.entryOffset(i), "symbol %d: name offset %#x is past the end of the string table (%d bytes)", i, nameOff, len(it.strtab))
-			} else {
-				it.err = it.f.errorf(it.entryOffset(i), "symbol %d: name at string table offset %#x has no NUL terminator", i, nameOff)
-			}
-			return false
+		return true
+	}
+	name, ok := cstring(it.strtab, uint64(nameOff))
+	if !ok {
+		if uint64(nameOff) >= uint64(len(it.strtab)) {
+			it.err = it.f.errorf(it.entryOffset(i), "symbol %d: name offset %#x is past the end of the string table (%d bytes)", i, nameOff, len(it.strtab))
+		} else {
+			it.err = it.f.errorf(it.entryOffset(i), "symbol %d: name at string table offset %#x has no NUL terminator", i, nameOff)
 		}
-		s.Name = name
+		return false
 	}
-	if it.progress != nil && i%(16*symbolsPerChunk) == 0 {
-		it.progress(int64(i*it.entsize), int64(it.sec.Size))
-	}
+	s.Name = name
 	return true
+}
+
+// At decodes symbol i again, the way Next did, with one read: for the few
+// symbols a caller did not keep while iterating. It does not move the
+// iteration, and an error is returned, not kept in Err.
+func (it *Symbols) At(i uint64) (Symbol, error) {
+	if i == 0 || i >= it.count {
+		return Symbol{}, it.f.errorf(-1, "symbol index %d out of range (%d symbols)", i, it.count)
+	}
+	var b [24]byte
+	if err := it.f.readAt(b[:it.entsize], it.entryOffset(i), "symbol table"); err != nil {
+		return Symbol{}, err
+	}
+	saved := it.err
+	var s Symbol
+	ok := it.decode(b[:it.entsize], i, &s)
+	err := it.err
+	it.err = saved
+	if !ok {
+		return Symbol{}, err
+	}
+	return s, nil
 }
 
 func (it *Symbols) entryOffset(i uint64) int64 {
