@@ -221,6 +221,9 @@ func (m *Many) expand(paths []string) ([]input, []dirArg) {
 			}
 		}, func(rel, reason string) {
 			m.Skipped = append(m.Skipped, Skipped{Path: filepath.Join(dir, rel), Reason: reason})
+		}, func(sub string, err error) {
+			// One unreadable subdirectory must not hide the rest of the tree.
+			m.Unreadable = append(m.Unreadable, Unreadable{Path: sub, Error: err.Error()})
 		})
 		if err != nil {
 			m.Unreadable = append(m.Unreadable, Unreadable{Path: dir, Error: err.Error()})

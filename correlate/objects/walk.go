@@ -16,12 +16,7 @@ import (
 // kbuild's "source" link in an O= build directory points at the source
 // tree, which holds no objects: it is not followed.
 func walkTree(dir string, visit func(path, name string), skip func(path, reason string)) error {
-	real, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return err
-	}
-	w := &walker{root: dir, visit: visit, skip: skip, seen: map[string]string{real: dir}}
-	return w.dir(dir, real, []string{real})
+	return walkWith(dir, visit, skip, nil, os.ReadDir)
 }
 
 type walker struct {
@@ -29,6 +24,11 @@ type walker struct {
 	visit func(path, name string)
 	skip  func(path, reason string)
 	seen  map[string]string // real path of each directory read -> the path it was read as
+	// unreadable, when set, gets each directory below the root that cannot
+	// be read, and the walk goes on; when nil such a directory ends the walk
+	// with its error (Scan: a build half read is not provenance).
+	unreadable func(path string, err error)
+	readDir    func(string) ([]os.DirEntry, error) // os.ReadDir; a test makes it fail
 }
 
 func (w *walker) rel(p string) string {
@@ -39,8 +39,12 @@ func (w *walker) rel(p string) string {
 }
 
 func (w *walker) dir(p, real string, ancestors []string) error {
-	entries, err := os.ReadDir(p)
+	entries, err := w.readDir(p)
 	if err != nil {
+		if w.unreadable != nil && p != w.root {
+			w.unreadable(p, unwrap(err)) // the path is the caller's to name
+			return nil
+		}
 		return err
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
@@ -117,7 +121,18 @@ func unwrap(err error) error {
 
 // Walk is the walk Scan makes of a build directory, for callers that look
 // for other files below a directory the same way: visit gets every file
-// (whatever its type: the caller decides), skip every link not followed.
-func Walk(dir string, visit func(path, name string), skip func(path, reason string)) error {
-	return walkTree(dir, visit, skip)
+// (whatever its type: the caller decides), skip every link not followed,
+// unreadable every directory below dir that cannot be read (the walk goes
+// on past it). Only dir itself unreadable is an error.
+func Walk(dir string, visit func(path, name string), skip func(path, reason string), unreadable func(path string, err error)) error {
+	return walkWith(dir, visit, skip, unreadable, os.ReadDir)
+}
+
+func walkWith(dir string, visit func(path, name string), skip func(path, reason string), unreadable func(path string, err error), readDir func(string) ([]os.DirEntry, error)) error {
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return err
+	}
+	w := &walker{root: dir, visit: visit, skip: skip, seen: map[string]string{real: dir}, unreadable: unreadable, readDir: readDir}
+	return w.dir(dir, real, []string{real})
 }
