@@ -91,7 +91,10 @@ func runCorrelate(c *cli.Context) error {
 		}
 	}
 	if many && c.String("against") != "" {
-		return usageError("correlate: --against pairs one FILE with one ORIG: give a single FILE, not %d files or a directory", len(args))
+		if len(args) == 1 {
+			return usageError("correlate: --against pairs one FILE with one ORIG: give a single FILE, not the directory %s", args[0])
+		}
+		return usageError("correlate: --against pairs one FILE with one ORIG: give a single FILE, not %d files", len(args))
 	}
 	if os.Getenv("GOGC") == "" {
 		// The command builds its working set once (a million symbol records

@@ -93,8 +93,8 @@ func TestCorrelateMany(t *testing.T) {
 			[]string{"0 files read, 1 could not be read", empty + ": no ELF object (*.o, *.ko, vmlinux) below this directory"}, nil, "no ELF object"},
 		{"directory of bitcode only", []string{orig.Objects[0], bitcodeOnly}, report.ExitError,
 			[]string{bitcodeOnly + ": no ELF object"}, nil, "no ELF object"},
-		{"against refused", []string{"--against", orig.VmlinuxO, orig.Vmlinux, orig.VmlinuxO}, report.ExitError, nil, nil, "--against pairs one FILE with one ORIG"},
-		{"against refused for a directory", []string{"--against", orig.VmlinuxO, mods}, report.ExitError, nil, nil, "--against pairs one FILE"},
+		{"against refused", []string{"--against", orig.VmlinuxO, orig.Vmlinux, orig.VmlinuxO}, report.ExitError, nil, nil, "--against pairs one FILE with one ORIG: give a single FILE, not 2 files\n"},
+		{"against refused for a directory", []string{"--against", orig.VmlinuxO, mods}, report.ExitError, nil, nil, "give a single FILE, not the directory " + mods + "\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
