@@ -167,7 +167,11 @@ func writeFailure(w io.Writer, args []string, code int, msg string) {
 	case string(report.JSON):
 		_ = report.WriteJSON(w, failureDocument{Error: msg, Command: command, Status: code})
 	case string(report.SARIF):
-		_ = report.WriteJSON(w, report.FailedSARIF(versionString(), nil, msg))
+		log := report.FailedSARIF(versionString(), nil, msg)
+		// The exit status the process ends with: 130/143 after a signal,
+		// as the JSON document's status says.
+		log.Runs[0].Invocations[0].ExitCode = &code
+		_ = report.WriteJSON(w, log)
 	}
 }
 
