@@ -101,6 +101,22 @@ func isObjectName(name string) bool {
 	return strings.HasSuffix(name, ".o") || strings.HasSuffix(name, ".ko") || name == "vmlinux"
 }
 
+// compressedModule is the compression of a module named NAME.ko.xz,
+// .ko.zst or .ko.gz (what a distribution's /lib/modules holds, with
+// CONFIG_MODULE_COMPRESS_*), and the program that decompresses it; "" for
+// any other name. Such a module is not read, but listed as skipped: it
+// must not vanish from the report unseen.
+func compressedModule(name string) (kind, tool string) {
+	for _, c := range [...]struct{ ext, kind, tool string }{
+		{".ko.xz", "xz", "xz -dk"}, {".ko.zst", "zstd", "zstd -d"}, {".ko.gz", "gzip", "gzip -dk"},
+	} {
+		if strings.HasSuffix(name, c.ext) {
+			return c.kind, c.tool
+		}
+	}
+	return "", ""
+}
+
 // input is one file to read, and the argument that named it.
 type input struct {
 	path    string
@@ -208,6 +224,9 @@ func (m *Many) expand(paths []string) ([]input, []dirArg) {
 		dirs = append(dirs, dirArg{path: dir})
 		err = objects.Walk(dir, func(path, name string) {
 			if !isObjectName(name) {
+				if kind, tool := compressedModule(name); kind != "" {
+					m.Skipped = append(m.Skipped, Skipped{Path: path, Reason: fmt.Sprintf("%s-compressed module, not read: decompress it first (%s)", kind, tool)})
+				}
 				return
 			}
 			st, err := os.Stat(path)

@@ -36,9 +36,9 @@ ELF, 32- or 64-bit, either byte order) and reports:
     link order picks the copy that keeps the plain name, it says so.
 
 Several FILEs, or a DIR (every ELF *.o, *.ko and vmlinux below it; bitcode,
-FIFOs and devices skipped and listed), give one report: a row per file and
-the totals, one JSON document with files[] (each the one-file document) and
-totals. Files are read on every core and reported in path order; a file that
+FIFOs, devices and compressed *.ko.xz/.zst/.gz skipped and listed), give one
+report: a row per file and the totals, one JSON document with files[] (each
+the one-file document) and totals. Files are read on every core and reported in path order; a file that
 cannot be read is named and the others still reported (exit 2). The text
 shows the 20 largest entries of each list; --all shows everything.
 

@@ -58,6 +58,15 @@ func TestCorrelateMany(t *testing.T) {
 	bitcodeOnly := t.TempDir()
 	copyFile(t, filepath.Join(orig.Dir, "core.o"), filepath.Join(bitcodeOnly, "core.o"))
 	missing := filepath.Join(t.TempDir(), "gone.ko")
+	// A distribution's modules directory: compressed modules beside one
+	// that is not.
+	distro := t.TempDir()
+	copyFile(t, orig.Objects[0], filepath.Join(distro, "plain.ko"))
+	for _, name := range []string{"a.ko.xz", "b.ko.zst", "c.ko.gz"} {
+		if err := os.WriteFile(filepath.Join(distro, name), []byte("compressed"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	tests := []struct {
 		name   string
@@ -72,6 +81,11 @@ func TestCorrelateMany(t *testing.T) {
 		{"directory", []string{"--build", orig.Dir, mods}, report.ExitFindings,
 			[]string{"2 files read, 0 could not be read, 3 skipped", filepath.Join(mods, "a.ko"), filepath.Join(mods, "sub", "entry.o"),
 				filepath.Join(mods, "pipe.ko") + ": a FIFO (named pipe), not a regular file", filepath.Join(mods, "core.o") + ": LLVM bitcode", "sub/up/sub: symbolic link cycle"}, []string{"README"}, ""},
+		{"compressed modules listed as skipped", []string{distro}, report.ExitClean,
+			[]string{"1 files read, 0 could not be read, 3 skipped",
+				filepath.Join(distro, "a.ko.xz") + ": xz-compressed module, not read: decompress it first (xz -dk)",
+				filepath.Join(distro, "b.ko.zst") + ": zstd-compressed module, not read: decompress it first (zstd -d)",
+				filepath.Join(distro, "c.ko.gz") + ": gzip-compressed module, not read: decompress it first (gzip -dk)"}, nil, ""},
 		{"symlinked directory, cycle skipped", []string{linked}, report.ExitClean,
 			[]string{"1 files read", filepath.Join(linked, "sub", "entry.o"), "symbolic link cycle", "Result: clean"}, nil, ""},
 		{"per-file budget", []string{"--max-suffixed", "15", "--build", orig.Dir, orig.VmlinuxO, orig.Objects[0]}, report.ExitFindings,
