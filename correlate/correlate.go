@@ -191,6 +191,7 @@ func analyze(ctx context.Context, path string, open func(progress func(int64, in
 	}
 	res.Conflicts = classifyAll(img, prov, groups, fc.cands)
 	res.Provenance = prov.summary()
+	res.dwarfRoot = prov.dwarfRoot()
 	res.ProvenanceProblems = prov.problems()
 	res.ProvenanceComplete = len(res.ProvenanceProblems) == 0
 	twins.Wait()
@@ -553,6 +554,23 @@ func newProvenance(img *image, opts Options) *provenance {
 func (p *provenance) dwarf() bool {
 	p.dwarfOnce.Do(p.loadDWARF)
 	return len(p.units) > 0
+}
+
+// dwarfRoot is the source tree the compile units name, when their DWARF
+// was read (a prefetch is waited for); "" otherwise. It is taken from the
+// units' names as dwarfunits read them, the .dwo's for split DWARF.
+func (p *provenance) dwarfRoot() string {
+	if p.prefetched {
+		p.dwarf()
+	}
+	if !p.dwarfLoaded || len(p.units) == 0 {
+		return ""
+	}
+	names := make([]string, len(p.units))
+	for i := range p.units {
+		names[i] = p.units[i].Name
+	}
+	return dwarfRoots(names).src
 }
 
 // prefetchDWARF starts reading the DWARF while the symbols are counted:

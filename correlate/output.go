@@ -425,6 +425,11 @@ func (res *Result) sarifResults(ruleBase int) ([]report.SARIFResult, sourceDecls
 		files = append(files, strings.Split(cf.C.File, ", ")...)
 	}
 	decls := readDecls(res.File, names, files)
+	if res.dwarfRoot != "" {
+		// The tree every compile unit names, .dwo files included (the
+		// standard reader sees only the skeletons of split DWARF).
+		decls.root = res.dwarfRoot
+	}
 	for _, cf := range res.Conflicts {
 		out = append(out, res.conflictResult(cf, index, roots, decls, binary))
 	}

@@ -54,6 +54,10 @@ type Result struct {
 	Status int `json:"status"`
 	// Reasons says why Status is 1, one line each.
 	Reasons []string `json:"reasons"`
+
+	// dwarfRoot is the source tree the DWARF compile units name (SARIF's
+	// %SRCROOT%), when the analysis read them.
+	dwarfRoot string
 }
 
 // Census counts the ThinLTO promoted symbols.

@@ -81,12 +81,16 @@ func readDecls(path string, names map[string]bool, files []string) sourceDecls {
 		return out
 	}
 	var cuNames []string
+	unnamed := 0
 	compDirs := map[string]bool{}
 	r := d.Reader()
 	for {
 		cu, err := r.Next()
 		if err != nil || cu == nil {
 			break
+		}
+		if cu.Tag == dwarf.TagSkeletonUnit {
+			unnamed++ // split DWARF: the unit's name is in its .dwo
 		}
 		if cu.Tag != dwarf.TagCompileUnit {
 			r.SkipChildren()
@@ -95,6 +99,8 @@ func readDecls(path string, names map[string]bool, files []string) sourceDecls {
 		name, _ := cu.Val(dwarf.AttrName).(string)
 		if name != "" {
 			cuNames = append(cuNames, name)
+		} else {
+			unnamed++
 		}
 		if dir, ok := cu.Val(dwarf.AttrCompDir).(string); ok {
 			compDirs[dir] = true
@@ -107,8 +113,13 @@ func readDecls(path string, names map[string]bool, files []string) sourceDecls {
 			break
 		}
 	}
-	out.root = dwarfRoots(cuNames).src
-	if out.root == "" && len(compDirs) == 1 {
+	if unnamed == 0 {
+		// With units whose names are elsewhere (split DWARF), the names
+		// seen here (the assembly units': arch/x86/...) would make a
+		// subdirectory the tree; the caller knows the tree from every name.
+		out.root = dwarfRoots(cuNames).src
+	}
+	if out.root == "" && unnamed == 0 && len(compDirs) == 1 {
 		// An in-tree build: the compiler ran at the top of the tree and
 		// named its sources relative to it.
 		for dir := range compDirs {

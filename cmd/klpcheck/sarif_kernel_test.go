@@ -61,3 +61,40 @@ func TestCorrelateSARIFRealKernel(t *testing.T) {
 		t.Errorf("binary at %+v, want vmlinux.o under BUILDROOT", last)
 	}
 }
+
+// TestCorrelateSARIFSplitDWARFRoot: without --build, %SRCROOT% is the tree
+// the compile units name, for the planted vmlinux.o and for the same
+// objects relinked with split DWARF alike. The standard DWARF reader sees
+// only the skeletons of split units (their names are in the .dwo files)
+// and the 19 assembly units' names, which put the root at arch/x86/ and
+// made mm/memory.c a path below it; with --build it is the source link.
+func TestCorrelateSARIFSplitDWARFRoot(t *testing.T) {
+	k := testenv.Kernel(t)
+	src, err := filepath.EvalSymlinks(k.Src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "file://" + filepath.ToSlash(src) + "/"
+	for _, tt := range []struct {
+		name string
+		args []string
+	}{
+		{"planted", []string{filepath.Join(k.Planted, "vmlinux.o")}},
+		{"split", []string{filepath.Join(k.Split, "vmlinux.o")}},
+		{"split with --build", []string{"--build", k.Build, filepath.Join(k.Split, "vmlinux.o")}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errb := klp(t, append([]string{"correlate", "--format", "sarif"}, tt.args...)...)
+			if code != 1 {
+				t.Fatalf("exit %d, want 1 (the planted hard conflict): %s", code, errb)
+			}
+			var log report.SARIFLog
+			if err := json.Unmarshal([]byte(out), &log); err != nil {
+				t.Fatal(err)
+			}
+			if got := log.Runs[0].OriginalURIBaseIDs[report.SourceRoot].URI; got != want {
+				t.Errorf("%%SRCROOT%% = %q, want the source tree %q", got, want)
+			}
+		})
+	}
+}
