@@ -170,10 +170,11 @@ func runCorrelateMany(c *cli.Context, args []string, opts correlate.Options, for
 }
 
 // stopped says that a signal stopped the reading (no half report is
-// printed); any other error is returned as it is.
+// printed); any other error is named as correlate's, as lint and probe
+// name theirs.
 func stopped(c *cli.Context, err error) error {
 	if c.Context.Err() != nil && errors.Is(err, c.Context.Err()) {
-		return fmt.Errorf("correlate: stopped before every file was read (%v)", err)
+		return errors.New("correlate: stopped before every file was read")
 	}
-	return err
+	return fmt.Errorf("correlate: %w", err)
 }

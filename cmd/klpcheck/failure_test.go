@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"klpcheck/correlate"
+	"klpcheck/lint"
 )
 
 // TestWriteFailureStatus: the failure document carries the status the
@@ -42,6 +45,41 @@ func TestWriteFailureStatus(t *testing.T) {
 			}
 			if got == nil || *got != tt.code {
 				t.Errorf("status %v, want %d:\n%s", got, tt.code, out.String())
+			}
+		})
+	}
+}
+
+// TestFailureSARIFDeclaresRules: the SARIF log of a run that could not
+// finish declares the command's rules, as its log of a finished run does.
+func TestFailureSARIFDeclaresRules(t *testing.T) {
+	for _, tt := range []struct {
+		command string
+		rules   int
+	}{
+		{"lint", len(lint.SARIFRules())},
+		{"correlate", len(correlate.SARIFRules())},
+		{"check", len(lint.SARIFRules()) + len(correlate.SARIFRules())},
+	} {
+		t.Run(tt.command, func(t *testing.T) {
+			var out bytes.Buffer
+			writeFailure(&out, []string{"klpcheck", tt.command, "--format", "sarif", "x"}, 2, tt.command+": x: no such file")
+			var doc struct {
+				Runs []struct {
+					Tool struct {
+						Driver struct {
+							Rules []struct {
+								ID string `json:"id"`
+							} `json:"rules"`
+						} `json:"driver"`
+					} `json:"tool"`
+				} `json:"runs"`
+			}
+			if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+				t.Fatalf("%v:\n%s", err, out.String())
+			}
+			if len(doc.Runs) != 1 || len(doc.Runs[0].Tool.Driver.Rules) != tt.rules || tt.rules == 0 {
+				t.Errorf("%d runs, rules %+v; want %d rules", len(doc.Runs), doc.Runs, tt.rules)
 			}
 		})
 	}

@@ -17,7 +17,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"klpcheck/correlate"
 	"klpcheck/internal/report"
+	"klpcheck/lint"
 )
 
 const description = `klpcheck checks a kernel tree, toolchain and build for Clang ThinLTO suffix
@@ -58,7 +60,7 @@ func runWithSignals(args []string, stdout, stderr io.Writer) int {
 			if got == nil {
 				return code
 			}
-			fmt.Fprintf(stderr, "klpcheck: %s: stopped; linkers killed, temporary files removed\n", signalName(got))
+			fmt.Fprintf(stderr, "klpcheck: %s: stopped; every process it started was killed, its temporary files removed\n", signalName(got))
 			return signalStatus(got)
 		case s := <-sigs:
 			if got != nil {
@@ -167,12 +169,27 @@ func writeFailure(w io.Writer, args []string, code int, msg string) {
 	case string(report.JSON):
 		_ = report.WriteJSON(w, failureDocument{Error: msg, Command: command, Status: code})
 	case string(report.SARIF):
-		log := report.FailedSARIF(versionString(), nil, msg)
+		log := report.FailedSARIF(versionString(), sarifRulesOf(command), msg)
 		// The exit status the process ends with: 130/143 after a signal,
 		// as the JSON document's status says.
 		log.Runs[0].Invocations[0].ExitCode = &code
 		_ = report.WriteJSON(w, log)
 	}
+}
+
+// sarifRulesOf are the rules a command's SARIF declares, also in the log
+// of a run that could not finish: a consumer keyed on rule IDs finds the
+// same tool description either way.
+func sarifRulesOf(command string) []report.SARIFRule {
+	switch command {
+	case "lint":
+		return lint.SARIFRules()
+	case "correlate":
+		return correlate.SARIFRules()
+	case "check":
+		return append(lint.SARIFRules(), correlate.SARIFRules()...)
+	}
+	return nil
 }
 
 // offersFormat reports whether command writes format: every command with
