@@ -57,7 +57,7 @@ func TestCorrelateCommand(t *testing.T) {
 			[]string{"Prediction with suffix reduction (LLVM 23 rule:", "m_next, m_stop: 3 copies, 2 keep .llvm.<hash> [same-name; link order decides]", "link-failure   clash_hard", "Renames against orig:"}, ""},
 		{"no file", nil, report.ExitError, nil, "missing FILE"},
 		{"bad format", []string{"--format", "xml", orig.Vmlinux}, report.ExitError, nil, `unknown --format "xml"`},
-		{"bad flag", []string{"--nope", orig.Vmlinux}, report.ExitError, nil, "flag provided but not defined"},
+		{"bad flag", []string{"--nope", orig.Vmlinux}, report.ExitError, nil, "unknown flag --nope"},
 		{"not ELF", []string{notELF}, report.ExitError, nil, "not an ELF file"},
 		{"bitcode", []string{filepath.Join(orig.Dir, "core.o")}, report.ExitError, nil, "LLVM bitcode (an LTO object before linking)"},
 		{"bad against", []string{"--against", notELF, orig.Vmlinux}, report.ExitError, nil, "notes.txt"},

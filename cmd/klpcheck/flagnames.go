@@ -3,7 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/urfave/cli/v2"
 
 	"klpcheck/check"
 	"klpcheck/internal/report"
@@ -75,4 +79,40 @@ func checkAsk(a check.Ask) string {
 		return "klpcheck check --tree ~/linux --build ~/linux/out"
 	}
 	return a.String()
+}
+
+// Go's flag package, under urfave/cli, words its errors with one dash and
+// says "parse error" for a number that is not one; the commands document
+// their flags with two dashes and say what a value must be.
+var (
+	undefinedFlag = regexp.MustCompile(`^flag provided but not defined: -+(.+)$`)
+	needsValue    = regexp.MustCompile(`^flag needs an argument: -+(.+)$`)
+	badValue      = regexp.MustCompile(`^invalid value "(.*)" for flag -+([^:]+): (.*)$`)
+)
+
+// flagErrorText is a usage error of the flag parser in the commands' terms.
+func flagErrorText(err error, flags []cli.Flag) string {
+	msg := err.Error()
+	if m := undefinedFlag.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("unknown flag --%s", m[1])
+	}
+	if m := needsValue.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("--%s needs a value", m[1])
+	}
+	if m := badValue.FindStringSubmatch(msg); m != nil {
+		why := m[3]
+		for _, f := range flags {
+			if !slices.Contains(f.Names(), m[2]) {
+				continue
+			}
+			switch f.(type) {
+			case *cli.IntFlag:
+				why = "want a whole number"
+			case *cli.DurationFlag:
+				why = "want a duration such as 500ms or 10s"
+			}
+		}
+		return fmt.Sprintf("invalid value %q for --%s: %s", m[1], m[2], why)
+	}
+	return msg
 }

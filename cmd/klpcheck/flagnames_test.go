@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/urfave/cli/v2"
+
 	"klpcheck/internal/report"
 	"klpcheck/internal/style"
 	"klpcheck/lint/rules"
@@ -79,5 +81,24 @@ func TestRenderedMessagesNameFlags(t *testing.T) {
 				t.Errorf("exit %d, stdout %q, stderr %q: want %q", code, out, errb, tc.want)
 			}
 		})
+	}
+}
+
+// TestFlagErrorText: the flag parser's errors name the flag with the two
+// dashes the help shows, and say what a value must be.
+func TestFlagErrorText(t *testing.T) {
+	flags := []cli.Flag{&cli.IntFlag{Name: "max-suffixed"}, &cli.DurationFlag{Name: "timeout"}, &cli.StringFlag{Name: "format"}}
+	for _, tt := range []struct{ in, want string }{
+		{"flag provided but not defined: -nope", "unknown flag --nope"},
+		{"flag provided but not defined: --nope", "unknown flag --nope"},
+		{"flag needs an argument: -format", "--format needs a value"},
+		{`invalid value "abc" for flag -max-suffixed: parse error`, `invalid value "abc" for --max-suffixed: want a whole number`},
+		{`invalid value "x" for flag -timeout: parse error`, `invalid value "x" for --timeout: want a duration such as 500ms or 10s`},
+		{`invalid value "x" for flag -other: parse error`, `invalid value "x" for --other: parse error`},
+		{"something else", "something else"},
+	} {
+		if got := flagErrorText(errors.New(tt.in), flags); got != tt.want {
+			t.Errorf("flagErrorText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }

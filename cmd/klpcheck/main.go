@@ -253,12 +253,12 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		// calling os.Exit behind our back.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError("%v (see klpcheck --help)", err)
+			return usageError("%s (see klpcheck --help)", flagErrorText(err, nil))
 		},
 	}
 	for _, c := range app.Commands {
 		c.OnUsageError = func(cc *cli.Context, err error, _ bool) error {
-			return usageError("%s: %v (see klpcheck %s --help)", cc.Command.Name, err, cc.Command.Name)
+			return usageError("%s: %s (see klpcheck %s --help)", cc.Command.Name, flagErrorText(err, cc.Command.Flags), cc.Command.Name)
 		}
 	}
 	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, versionLong()) }
