@@ -30,45 +30,13 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/klpcheck" ./cmd/klpcheck
 go build -o "$work/maxrss" ./correlate/internal/maxrss
+bench_name=bench-correlate-many table_width=66
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
 mods=$(go run ./correlate/internal/benchgen/gen -modules "$n" "$work")
 
-# measure NAME CMD...: one run, appends "wall cpu kib" to $work/NAME.
-measure() {
-	local name=$1
-	shift
-	"$work/maxrss" -- "$@" >"$work/$name.out" 2>"$work/$name.err" || true
-	awk '/^maxrss:/ {print $2, $3, $4}' "$work/$name.err" >>"$work/$name"
-	if awk '/^maxrss:/ {exit !($5 > 1)}' "$work/$name.err"; then
-		echo "bench-correlate-many: $name failed:" >&2
-		cat "$work/$name.err" >&2
-		exit 1
-	fi
-}
 
-median() { sort -n -k"$2" "$work/$1" | awk -v col="$2" '{v[NR] = $col} END {print v[int((NR + 1) / 2)]}'; }
 
-# table BASE ROWS...: "name[:goal]|label" rows, wall and CPU against BASE.
-table() {
-	local base=$1
-	shift
-	local base_wall base_cpu
-	base_wall=$(median "$base" 1)
-	base_cpu=$(median "$base" 2)
-	printf '%-66s %8s %8s %8s %8s %8s  %s\n' "command (median of $runs)" "wall s" "cpu s" "RSS MB" "wall/nm" "cpu/nm" "goal"
-	for row in "$@"; do
-		local name=${row%%|*} label=${row#*|} goal="" wall cpu kib rw rc verdict=""
-		IFS=: read -r name goal <<<"$name"
-		wall=$(median "$name" 1)
-		cpu=$(median "$name" 2)
-		kib=$(median "$name" 3)
-		rw=$(awk -v a="$wall" -v b="$base_wall" 'BEGIN {print a / b}')
-		rc=$(awk -v a="$cpu" -v b="$base_cpu" 'BEGIN {print (b > 0 ? a / b : 0)}')
-		if [ -n "$goal" ]; then
-			verdict="<= ${goal}x: wall $(awk -v r="$rw" -v g="$goal" 'BEGIN {print (r <= g ? "met" : "NOT met")}'), cpu $(awk -v r="$rc" -v g="$goal" 'BEGIN {print (r <= g ? "met" : "NOT met")}')"
-		fi
-		printf '%-66s %8.3f %8.3f %8.0f %8.2f %8.2f  %s\n' "$label" "$wall" "$cpu" "$((kib / 1024))" "$rw" "$rc" "$verdict"
-	done
-}
 
 # agree PREFIX: the llvm-nm count equals the totals of the JSON document.
 agree() {

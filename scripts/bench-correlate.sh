@@ -33,6 +33,9 @@ trap 'rm -rf "$work"' EXIT
 go build -o "$work/klpcheck" ./cmd/klpcheck
 # Peak RSS without GNU time: getrusage of the reaped child.
 go build -o "$work/maxrss" ./correlate/internal/maxrss
+bench_name=bench-correlate
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
 read -r orig patched < <(go run ./correlate/internal/benchgen/gen "$work")
 base=${BASE:-}
 if [ -n "$base" ]; then
@@ -47,18 +50,6 @@ same() {
 }
 echo "input: $(basename "$orig"), $(du -m "$orig" | cut -f1) MB; $(nproc) CPUs; $runs runs each, interleaved"
 
-# measure NAME CMD...: one run, appends "wall cpu kib" to $work/NAME.
-measure() {
-	local name=$1
-	shift
-	"$work/maxrss" -- "$@" >"$work/$name.out" 2>"$work/$name.err" || true
-	awk '/^maxrss:/ {print $2, $3, $4}' "$work/$name.err" >>"$work/$name"
-	if awk '/^maxrss:/ {exit !($5 > 1)}' "$work/$name.err"; then
-		echo "bench-correlate: $name failed:" >&2
-		cat "$work/$name.err" >&2
-		exit 1
-	fi
-}
 
 for ((i = 0; i < runs; i++)); do
 	measure nm sh -c "llvm-nm-22 --defined-only '$orig' | grep -c '\\.llvm\\.'"
@@ -85,35 +76,7 @@ fi
 echo "both count $nm_count .llvm. symbols ($funcs functions, $data data)"
 echo
 
-median() { sort -n -k"$2" "$work/$1" | awk -v col="$2" '{v[NR] = $col} END {print v[int((NR + 1) / 2)]}'; }
 
-# table BASE ROWS...: one line per "name[:goal ratio[:goal MB]]|label", wall/nm
-# and cpu/nm against BASE, and whether the issue 8 goal is met on wall and
-# on CPU (and peak RSS).
-table() {
-	local base=$1
-	shift
-	local base_wall base_cpu
-	base_wall=$(median "$base" 1)
-	base_cpu=$(median "$base" 2)
-	printf '%-64s %8s %8s %8s %8s %8s  %s\n' "command (median of $runs)" "wall s" "cpu s" "RSS MB" "wall/nm" "cpu/nm" "goal"
-	for row in "$@"; do
-		local name=${row%%|*} label=${row#*|} goal="" goalmb="" wall cpu kib rw rc verdict=""
-		IFS=: read -r name goal goalmb <<<"$name"
-		wall=$(median "$name" 1)
-		cpu=$(median "$name" 2)
-		kib=$(median "$name" 3)
-		rw=$(awk -v a="$wall" -v b="$base_wall" 'BEGIN {print a / b}')
-		rc=$(awk -v a="$cpu" -v b="$base_cpu" 'BEGIN {print (b > 0 ? a / b : 0)}')
-		if [ -n "$goal" ]; then
-			verdict="<= ${goal}x: wall $(awk -v r="$rw" -v g="$goal" 'BEGIN {print (r <= g ? "met" : "NOT met")}'), cpu $(awk -v r="$rc" -v g="$goal" 'BEGIN {print (r <= g ? "met" : "NOT met")}')"
-		fi
-		if [ -n "$goalmb" ]; then
-			verdict="$verdict; <= $goalmb MB: $([ $((kib / 1024)) -le "$goalmb" ] && echo met || echo NOT met)"
-		fi
-		printf '%-64s %8.3f %8.3f %8.0f %8.2f %8.2f  %s\n' "$label" "$wall" "$cpu" "$((kib / 1024))" "$rw" "$rc" "$verdict"
-	done
-}
 
 rows=("census:0.05:60|klpcheck correlate FILE"
 	"json:0.05:60|klpcheck correlate --format json FILE"
