@@ -20,11 +20,18 @@ type Limits struct {
 	Segments   int
 	// CallDepth is how deeply $(call ...) and $(eval ...) may nest.
 	CallDepth int
+	// Stored is the most pieces the variables of one evaluation may be
+	// given in all, counted as they are assigned: a chain of := that each
+	// copy the one before (A2 := $(A1) x, A3 := $(A2) x, ...) stores a
+	// number of pieces quadratic in its length, which no per-value limit
+	// sees. Run raises it to 4 pieces per line of the makefile. Zero is no
+	// limit.
+	Stored int
 }
 
 // DefaultLimits are generous for kbuild and small enough to stop a
 // makefile that expands without end within a second or so.
-var DefaultLimits = Limits{Steps: 1_000_000, ValueBytes: 16 << 20, Segments: 1 << 16, CallDepth: 500}
+var DefaultLimits = Limits{Steps: 1_000_000, ValueBytes: 16 << 20, Segments: 1 << 16, CallDepth: 500, Stored: 1 << 20}
 
 // Predefined is a variable the configuration defines before the makefile
 // is read, as include/config/auto.conf does for CONFIG_ symbols.
@@ -229,6 +236,7 @@ type evaluator struct {
 	maybe     int     // depth of unmodelled conditions
 	why       []string
 	steps     int
+	stored    int // pieces given to variables so far (Limits.Stored)
 	stmts     int // statements executed, for checkCancel
 	callDepth int
 	maxArgs   int // arguments ($(0) included) of the innermost $(call)
@@ -294,6 +302,11 @@ type limitPanic struct{ err *LimitError }
 func Run(f *makefile.File, cfg Config) (res *Result, err error) {
 	if cfg.Limits == (Limits{}) {
 		cfg.Limits = DefaultLimits
+	}
+	if cfg.Limits.Stored > 0 {
+		// A makefile of many one-piece assignments stores as many pieces
+		// as it has lines: the budget only stops what grows faster.
+		cfg.Limits.Stored = max(cfg.Limits.Stored, 4*f.Lines)
 	}
 	// Sized for a variable per top-level statement, or per variable
 	// anything reads: growing the map one rehash at a time costs more
@@ -611,6 +624,7 @@ func (ev *evaluator) assign(pos makefile.Pos, mods makefile.Modifiers, nameX *ma
 		}
 		old.value = append(old.value, add...)
 		old.size += add.Len()
+		ev.store(len(add) + 1)
 		if old.size > ev.cfg.Limits.ValueBytes || len(old.value) > ev.cfg.Limits.Segments {
 			ev.limit(pos, "%s grows beyond %d bytes or %d pieces", name, ev.cfg.Limits.ValueBytes, ev.cfg.Limits.Segments)
 		}
@@ -652,7 +666,16 @@ func (ev *evaluator) setSimple(name string, org origin, val Value, old *variable
 			v.value = append(markMaybe(prev, ev.why[len(ev.why)-1]), append(Value{{Text: " "}}, val...)...)
 		}
 	}
+	ev.store(len(v.value))
 	ev.vars[name] = v
+}
+
+// store counts n pieces given to a variable against Limits.Stored.
+func (ev *evaluator) store(n int) {
+	ev.stored += n
+	if lim := ev.cfg.Limits.Stored; lim > 0 && ev.stored > lim {
+		ev.limit(makefile.Pos{}, "the variables are given more than %d pieces of text in all (assignments that each copy the value of the one before grow quadratically)", lim)
+	}
 }
 
 // maybeDefined says whether a variable assigned now (replacing old, nil if

@@ -274,3 +274,55 @@ func TestAgainstMake(t *testing.T) {
 		}
 	}
 }
+
+// TestStoredLimit: a chain of := that each copy the value before grows the
+// stored text quadratically and stops at the Stored budget, with the
+// statement; as many one-piece assignments as the budget, and more, do not.
+func TestStoredLimit(t *testing.T) {
+	limits := DefaultLimits
+	limits.Stored = 5000
+	chain := func(n int) string {
+		var b strings.Builder
+		b.WriteString("A0 := x\n")
+		for i := 1; i < n; i++ {
+			fmt.Fprintf(&b, "A%d := $(A%d) x\n", i, i-1)
+		}
+		return b.String()
+	}
+	flat := func(n int) string {
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&b, "V%d := v%d\n", i, i)
+		}
+		return b.String()
+	}
+	for _, tt := range []struct {
+		name, src string
+		stopLine  int // 0: no limit error
+	}{
+		// 1+2+...+n pieces: 99*100/2 = 4950 <= 5000, and one more line
+		// takes it over.
+		{"chain of 99", chain(99), 0},
+		{"chain of 100", chain(100), 100},
+		{"chain of 1000", chain(1000), 100},
+		// One piece a line: under 4 per line, whatever the budget.
+		{"20000 assignments", flat(20000), 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := makefile.Parse("Makefile", []byte(tt.src+"KBUILD_LDFLAGS := $(A1)\n"), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := config(tc23, nil)
+			cfg.Limits = limits
+			_, err = Run(f, cfg)
+			var le *LimitError
+			switch {
+			case tt.stopLine == 0 && err != nil:
+				t.Fatalf("want no error, got %v", err)
+			case tt.stopLine != 0 && (!errors.As(err, &le) || le.Pos.Line != tt.stopLine || !strings.Contains(le.Msg, "pieces of text in all")):
+				t.Fatalf("want the Stored limit at line %d, got %v", tt.stopLine, err)
+			}
+		})
+	}
+}
