@@ -95,16 +95,7 @@ func analyze(ctx context.Context, path string, open func(progress func(int64, in
 	// The two files are read at once, and the twins matched while the
 	// census and the conflicts are worked out: a kernel's symbol tables
 	// keep both cores busy.
-	if opts.Progress != nil {
-		// Both files report progress; the caller sees one call at a time.
-		var mu sync.Mutex
-		fn := opts.Progress
-		opts.Progress = func(stage string, done, total int64) {
-			mu.Lock()
-			defer mu.Unlock()
-			fn(stage, done, total)
-		}
-	}
+	opts.Progress = serialProgress(opts.Progress)
 	var orig *image
 	var origErr error
 	var scanned sync.WaitGroup
@@ -147,19 +138,9 @@ func analyze(ctx context.Context, path string, open func(progress func(int64, in
 		}()
 	}
 	prov := newProvenance(img, opts)
-	if opts.buildIndex != nil {
-		prov.build = opts.buildIndex
-	} else if opts.BuildDir != "" {
-		exclude := []string{path}
-		if opts.Against != "" {
-			exclude = append(exclude, opts.Against)
-		}
-		ix, err := objects.Scan(opts.BuildDir, objects.Options{Exclude: exclude, NM: opts.LLVMNM})
-		if err != nil {
-			twins.Wait()
-			return nil, err
-		}
-		prov.build = ix
+	if err := prov.loadBuild(opts, path); err != nil {
+		twins.Wait()
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		twins.Wait()
@@ -207,6 +188,43 @@ func analyze(ctx context.Context, path string, open func(progress func(int64, in
 	}
 	res.Status, res.Reasons = status(res)
 	return res, nil
+}
+
+// serialProgress is fn called by one caller at a time: both files of a
+// twins run report progress at once.
+func serialProgress(fn func(string, int64, int64)) func(string, int64, int64) {
+	if fn == nil {
+		return nil
+	}
+	var mu sync.Mutex
+	return func(stage string, done, total int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		fn(stage, done, total)
+	}
+}
+
+// loadBuild gives the provenance the build tree's index: the one a run of
+// many files scanned once, or the scan of Options.BuildDir, without the
+// files being analysed.
+func (p *provenance) loadBuild(opts Options, path string) error {
+	if opts.buildIndex != nil {
+		p.build = opts.buildIndex
+		return nil
+	}
+	if opts.BuildDir == "" {
+		return nil
+	}
+	exclude := []string{path}
+	if opts.Against != "" {
+		exclude = append(exclude, opts.Against)
+	}
+	ix, err := objects.Scan(opts.BuildDir, objects.Options{Exclude: exclude, NM: opts.LLVMNM})
+	if err != nil {
+		return err
+	}
+	p.build = ix
+	return nil
 }
 
 func progressFor(fn func(string, int64, int64), stage string) func(int64, int64) {
@@ -354,6 +372,12 @@ func census(img *image, prov *provenance) Census {
 		}
 		return a.Hash < b.Hash
 	})
+	sortSuffixed(c.Symbols)
+	return c
+}
+
+// sortSuffixed puts the census records in their report order.
+func sortSuffixed(syms []SuffixedSymbol) {
 	// By base and file before the name: the order then does not depend on
 	// hash values, which change with every rebuild of a module. A
 	// permutation is sorted, not the records themselves: moving 100,000
@@ -363,9 +387,9 @@ func census(img *image, prov *provenance) Census {
 	// sorted by radix, in linear time; only runs of equal prefixes are
 	// compared in full (records alike in every key keep the symbol table's
 	// order).
-	keys := make([]sortKey, len(c.Symbols))
+	keys := make([]sortKey, len(syms))
 	for i := range keys {
-		keys[i] = sortKey{prefix: prefix8(c.Symbols[i].Base), i: int32(i)}
+		keys[i] = sortKey{prefix: prefix8(syms[i].Base), i: int32(i)}
 	}
 	radixSort(keys)
 	for lo := 0; lo < len(keys); {
@@ -375,7 +399,7 @@ func census(img *image, prov *provenance) Census {
 		}
 		if hi-lo > 1 {
 			slices.SortFunc(keys[lo:hi], func(x, y sortKey) int {
-				a, b := &c.Symbols[x.i], &c.Symbols[y.i]
+				a, b := &syms[x.i], &syms[y.i]
 				if r := strings.Compare(a.Base, b.Base); r != 0 {
 					return r
 				}
@@ -397,8 +421,7 @@ func census(img *image, prov *provenance) Census {
 	for i, k := range keys {
 		order[i] = k.i
 	}
-	permute(c.Symbols, order)
-	return c
+	permute(syms, order)
 }
 
 // sortKey is a record to sort and the first bytes of its sort key.

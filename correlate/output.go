@@ -83,6 +83,26 @@ func (o bound) largestGroups(groups []HashGroup) []bool {
 func WriteTextOptions(w io.Writer, res *Result, opts TextOptions) error {
 	lim := bound(opts)
 	b := bufio.NewWriter(w)
+	writeSummaryText(b, res)
+	writeGroupsText(b, lim, &res.Suffixed)
+	writeConflictsText(b, lim, res)
+	if res.Twins != nil {
+		writeTwinsText(b, lim, res.Twins)
+	}
+	if res.Prediction != nil {
+		writePredictionText(b, lim, res.Prediction)
+	}
+	if res.Status == report.ExitClean {
+		fmt.Fprintf(b, "\nResult: clean\n")
+	} else {
+		fmt.Fprintf(b, "\nResult: %s\n", strings.Join(res.Reasons, "; "))
+	}
+	return b.Flush()
+}
+
+// writeSummaryText is the report's head: the file, the counts and the
+// budget, the other suffixes, the conflicts and twins in numbers.
+func writeSummaryText(b *bufio.Writer, res *Result) {
 	c := &res.Suffixed
 	fmt.Fprintf(b, "%s: %s, %d symbol table entries\n", res.File, res.ELF, res.SymbolEntries)
 	fmt.Fprintf(b, "Suffixed .llvm.<hash> symbols: %d functions, %d data", c.Functions, c.Data)
@@ -124,7 +144,11 @@ func WriteTextOptions(w io.Writer, res *Result, opts TextOptions) error {
 		fmt.Fprintf(b, "Twins against %s: %d paired (%d unchanged, %d renamed), %d ambiguous, %d unmatched in orig, %d unmatched in patched, %d skipped\n",
 			t.Orig, t.Matched, t.Unchanged, len(t.Renamed), len(t.Ambiguous), len(t.UnmatchedOrig), len(t.UnmatchedPatched), t.Skipped)
 	}
+}
 
+// writeGroupsText lists the promoted symbols by module hash, the largest
+// groups first when the list is bounded.
+func writeGroupsText(b *bufio.Writer, lim bound, c *Census) {
 	if len(c.ByHash) > 0 {
 		if n := lim.take(len(c.ByHash)); n < len(c.ByHash) {
 			fmt.Fprintf(b, "\nPromoted symbols by module hash (the %d largest of %d modules):\n", n, len(c.ByHash))
@@ -180,7 +204,10 @@ func WriteTextOptions(w io.Writer, res *Result, opts TextOptions) error {
 			lim.left(b, "  ", hidden, fmt.Sprintf("modules (%d symbols)", hiddenSyms))
 		}
 	}
+}
 
+// writeConflictsText lists the conflicts and what the provenance rests on.
+func writeConflictsText(b *bufio.Writer, lim bound, res *Result) {
 	if len(res.Conflicts) > 0 {
 		fmt.Fprintf(b, "\nConflicts between assembly globals and C statics:\n")
 		n := lim.take(len(res.Conflicts))
@@ -214,65 +241,57 @@ func WriteTextOptions(w io.Writer, res *Result, opts TextOptions) error {
 			fmt.Fprintf(b, "    %s\n", pr)
 		}
 	}
+}
 
-	if t := res.Twins; t != nil {
-		if len(t.Renamed) > 0 {
-			fmt.Fprintf(b, "\nRenamed twins (orig -> patched):\n")
-			n := lim.take(len(t.Renamed))
-			for _, r := range t.Renamed[:n] {
-				fmt.Fprintf(b, "  %s -> %s  [%s; %s]\n", r.Orig, r.Patched, r.Rule, strings.Join(r.Changes, ", "))
-			}
-			lim.left(b, "  ", len(t.Renamed)-n, "renamed twins")
+// writeTwinsText lists the twins renamed, ambiguous, changed, unmatched
+// and not correlated.
+func writeTwinsText(b *bufio.Writer, lim bound, t *Twins) {
+	if len(t.Renamed) > 0 {
+		fmt.Fprintf(b, "\nRenamed twins (orig -> patched):\n")
+		n := lim.take(len(t.Renamed))
+		for _, r := range t.Renamed[:n] {
+			fmt.Fprintf(b, "  %s -> %s  [%s; %s]\n", r.Orig, r.Patched, r.Rule, strings.Join(r.Changes, ", "))
 		}
-		if len(t.Ambiguous) > 0 {
-			fmt.Fprintf(b, "\nAmbiguous (more than one candidate, not guessed):\n")
-			n := lim.take(len(t.Ambiguous))
-			for _, a := range t.Ambiguous[:n] {
-				file := ""
-				if a.File != "" {
-					file = " (" + a.File + ")"
-				}
-				fmt.Fprintf(b, "  %s %s%s by %s: %s\n", a.Side, a.Symbol, file, a.Rule, strings.Join(a.Candidates, ", "))
-			}
-			lim.left(b, "  ", len(t.Ambiguous)-n, "ambiguous symbols")
-		}
-		fmt.Fprintf(b, "\nChanged functions and objects (contents differ, relocated fields masked): %d; %d unchanged\n", len(t.Changed), t.UnchangedCount)
-		changed := lim.take(len(t.Changed))
-		for _, c := range t.Changed[:changed] {
-			name := c.Patched
-			if c.Orig != c.Patched {
-				name = c.Orig + " -> " + c.Patched
-			}
+		lim.left(b, "  ", len(t.Renamed)-n, "renamed twins")
+	}
+	if len(t.Ambiguous) > 0 {
+		fmt.Fprintf(b, "\nAmbiguous (more than one candidate, not guessed):\n")
+		n := lim.take(len(t.Ambiguous))
+		for _, a := range t.Ambiguous[:n] {
 			file := ""
-			if c.File != "" {
-				file = ", " + c.File
+			if a.File != "" {
+				file = " (" + a.File + ")"
 			}
-			fmt.Fprintf(b, "  %s (%s%s) [%s]\n", name, c.Kind, file, c.Reason)
+			fmt.Fprintf(b, "  %s %s%s by %s: %s\n", a.Side, a.Symbol, file, a.Rule, strings.Join(a.Candidates, ", "))
 		}
-		lim.left(b, "  ", len(t.Changed)-changed, "changed symbols")
-		if t.ChangedNote != "" {
-			fmt.Fprintf(b, "  note: %s\n", t.ChangedNote)
+		lim.left(b, "  ", len(t.Ambiguous)-n, "ambiguous symbols")
+	}
+	fmt.Fprintf(b, "\nChanged functions and objects (contents differ, relocated fields masked): %d; %d unchanged\n", len(t.Changed), t.UnchangedCount)
+	changed := lim.take(len(t.Changed))
+	for _, c := range t.Changed[:changed] {
+		name := c.Patched
+		if c.Orig != c.Patched {
+			name = c.Orig + " -> " + c.Patched
 		}
-		writeUnmatched(b, lim, "Only in orig", t.UnmatchedOrig)
-		writeUnmatched(b, lim, "Only in patched", t.UnmatchedPatched)
-		if t.Skipped > 0 {
-			var parts []string
-			for _, k := range sortedKeys(t.SkippedBy) {
-				parts = append(parts, fmt.Sprintf("%s %d", k, t.SkippedBy[k]))
-			}
-			fmt.Fprintf(b, "\nNot correlated (as klp-diff): %s\n", strings.Join(parts, ", "))
+		file := ""
+		if c.File != "" {
+			file = ", " + c.File
 		}
+		fmt.Fprintf(b, "  %s (%s%s) [%s]\n", name, c.Kind, file, c.Reason)
 	}
-
-	if res.Prediction != nil {
-		writePredictionText(b, lim, res.Prediction)
+	lim.left(b, "  ", len(t.Changed)-changed, "changed symbols")
+	if t.ChangedNote != "" {
+		fmt.Fprintf(b, "  note: %s\n", t.ChangedNote)
 	}
-	if res.Status == report.ExitClean {
-		fmt.Fprintf(b, "\nResult: clean\n")
-	} else {
-		fmt.Fprintf(b, "\nResult: %s\n", strings.Join(res.Reasons, "; "))
+	writeUnmatched(b, lim, "Only in orig", t.UnmatchedOrig)
+	writeUnmatched(b, lim, "Only in patched", t.UnmatchedPatched)
+	if t.Skipped > 0 {
+		var parts []string
+		for _, k := range sortedKeys(t.SkippedBy) {
+			parts = append(parts, fmt.Sprintf("%s %d", k, t.SkippedBy[k]))
+		}
+		fmt.Fprintf(b, "\nNot correlated (as klp-diff): %s\n", strings.Join(parts, ", "))
 	}
-	return b.Flush()
 }
 
 func writeUnmatched(b *bufio.Writer, lim bound, title string, list []TwinSymbol) {
