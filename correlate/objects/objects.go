@@ -184,36 +184,40 @@ func Scan(dir string, opts Options) (*Index, error) {
 		return nil, fmt.Errorf("build directory %s is not a directory", dir)
 	}
 	ix := &Index{Dir: dir, globals: map[string][]int{}, locals: map[string][]int{}}
-	var excluded []os.FileInfo
+	roots, err := ix.roots()
+	if err != nil {
+		return nil, err
+	}
+	col := &collector{ix: ix, seen: map[string]bool{}}
 	for _, p := range opts.Exclude {
 		if fi, err := os.Stat(p); err == nil {
-			excluded = append(excluded, fi)
+			col.excluded = append(col.excluded, fi)
 		}
 	}
-	isExcluded := func(p string) bool {
-		if len(excluded) == 0 {
-			return false
+	for _, r := range roots {
+		if err := col.expand(r, 0); err != nil {
+			return nil, err
 		}
-		fi, err := os.Stat(p)
-		if err != nil {
-			return false
-		}
-		for _, e := range excluded {
-			if os.SameFile(fi, e) {
-				return true
-			}
-		}
-		return false
 	}
+	results := readCandidates(col.cands, opts)
+	if err := ix.add(col.cands, results); err != nil {
+		return nil, err
+	}
+	return ix, nil
+}
 
+// roots are where the objects are found: vmlinux.a and the lib.a
+// archives of a kernel build (what the link took), else every *.o and
+// *.a under the directory.
+func (ix *Index) roots() ([]string, error) {
 	var roots []string
-	vmlinuxA := filepath.Join(dir, "vmlinux.a")
+	vmlinuxA := filepath.Join(ix.Dir, "vmlinux.a")
 	_, aerr := os.Stat(vmlinuxA)
 	useArchive := aerr == nil
 	if useArchive {
 		roots = append(roots, vmlinuxA)
 	}
-	err = walkTree(dir, func(p, name string) {
+	err := walkTree(ix.Dir, func(p, name string) {
 		switch {
 		case useArchive:
 			if name == "lib.a" {
@@ -226,87 +230,113 @@ func Scan(dir string, opts Options) (*Index, error) {
 		ix.Skipped = append(ix.Skipped, Skipped{Path: p, Reason: reason})
 	})
 	if err != nil {
-		return nil, fmt.Errorf("walking %s: %w", dir, err)
+		return nil, fmt.Errorf("walking %s: %w", ix.Dir, err)
 	}
 	sort.Strings(roots)
+	return roots, nil
+}
 
-	var cands []candidate
-	seen := map[string]bool{}
-	add := func(c candidate) {
-		key := c.path
-		if c.member {
-			key = fmt.Sprintf("%s@%d", c.path, c.offset)
-		}
-		if seen[key] {
-			return
-		}
-		seen[key] = true
-		if !c.member && isExcluded(c.path) {
-			ix.Skipped = append(ix.Skipped, Skipped{Path: c.display, Reason: "the file being analysed"})
-			return
-		}
-		cands = append(cands, c)
+// collector gathers the objects to read from the roots: files, and the
+// members of archives, thin ones followed to their files, each once.
+type collector struct {
+	ix       *Index
+	excluded []os.FileInfo // the files being analysed, not indexed
+	seen     map[string]bool
+	cands    []candidate
+}
+
+func (col *collector) isExcluded(p string) bool {
+	if len(col.excluded) == 0 {
+		return false
 	}
-	rel := func(p string) string {
-		if r, err := filepath.Rel(dir, p); err == nil && !strings.HasPrefix(r, "..") {
-			return r
-		}
-		return p
+	fi, err := os.Stat(p)
+	if err != nil {
+		return false
 	}
-	var expand func(p string, depth int) error
-	expand = func(p string, depth int) error {
-		p = filepath.Clean(p)
-		head, err := readHead(p)
-		if err != nil {
-			ix.Skipped = append(ix.Skipped, Skipped{Path: rel(p), Reason: err.Error()})
-			return nil
+	for _, e := range col.excluded {
+		if os.SameFile(fi, e) {
+			return true
 		}
-		if isAr, _ := IsArchive(head); !isAr {
-			add(candidate{path: p, display: rel(p)})
-			return nil
-		}
-		if depth > 8 {
-			return fmt.Errorf("%s: archives nested more than 8 deep", p)
-		}
-		if seen["archive:"+p] {
-			return nil
-		}
-		seen["archive:"+p] = true
-		ix.Archives++
-		f, err := regular.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		fi, err := f.Stat()
-		if err != nil {
-			return err
-		}
-		members, thin, err := ReadArchive(f, fi.Size(), p)
-		if err != nil {
-			return err
-		}
-		for _, m := range members {
-			if thin {
-				mp := m.Name
-				if !filepath.IsAbs(mp) {
-					mp = filepath.Join(filepath.Dir(p), mp)
-				}
-				if err := expand(mp, depth+1); err != nil {
-					return err
-				}
-				continue
-			}
-			add(candidate{path: p, display: fmt.Sprintf("%s(%s)", rel(p), m.Name), offset: m.Offset, size: m.Size, member: true})
-		}
+	}
+	return false
+}
+
+func (col *collector) add(c candidate) {
+	key := c.path
+	if c.member {
+		key = fmt.Sprintf("%s@%d", c.path, c.offset)
+	}
+	if col.seen[key] {
+		return
+	}
+	col.seen[key] = true
+	if !c.member && col.isExcluded(c.path) {
+		col.ix.Skipped = append(col.ix.Skipped, Skipped{Path: c.display, Reason: "the file being analysed"})
+		return
+	}
+	col.cands = append(col.cands, c)
+}
+
+// rel is p relative to the build directory when it is inside it.
+func (col *collector) rel(p string) string {
+	if r, err := filepath.Rel(col.ix.Dir, p); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return p
+}
+
+// expand adds the object at p, or the members of the archive at p.
+func (col *collector) expand(p string, depth int) error {
+	p = filepath.Clean(p)
+	head, err := readHead(p)
+	if err != nil {
+		col.ix.Skipped = append(col.ix.Skipped, Skipped{Path: col.rel(p), Reason: err.Error()})
 		return nil
 	}
-	for _, r := range roots {
-		if err := expand(r, 0); err != nil {
-			return nil, err
-		}
+	if isAr, _ := IsArchive(head); !isAr {
+		col.add(candidate{path: p, display: col.rel(p)})
+		return nil
 	}
+	if depth > 8 {
+		return fmt.Errorf("%s: archives nested more than 8 deep", p)
+	}
+	if col.seen["archive:"+p] {
+		return nil
+	}
+	col.seen["archive:"+p] = true
+	col.ix.Archives++
+	f, err := regular.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	members, thin, err := ReadArchive(f, fi.Size(), p)
+	if err != nil {
+		return err
+	}
+	for _, m := range members {
+		if thin {
+			mp := m.Name
+			if !filepath.IsAbs(mp) {
+				mp = filepath.Join(filepath.Dir(p), mp)
+			}
+			if err := col.expand(mp, depth+1); err != nil {
+				return err
+			}
+			continue
+		}
+		col.add(candidate{path: p, display: fmt.Sprintf("%s(%s)", col.rel(p), m.Name), offset: m.Offset, size: m.Size, member: true})
+	}
+	return nil
+}
 
+// readCandidates reads every candidate's symbols, on opts.Workers
+// goroutines (every CPU by default).
+func readCandidates(cands []candidate, opts Options) []result {
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.NumCPU()
@@ -328,11 +358,16 @@ func Scan(dir string, opts Options) (*Index, error) {
 	}
 	close(next)
 	wg.Wait()
+	return results
+}
 
+// add indexes what was read, in the candidates' order; the first error
+// ends it.
+func (ix *Index) add(cands []candidate, results []result) error {
 	for i, r := range results {
 		switch {
 		case r.err != nil:
-			return nil, r.err
+			return r.err
 		case r.skip != "":
 			ix.Skipped = append(ix.Skipped, Skipped{Path: cands[i].display, Reason: r.skip})
 			continue
@@ -357,7 +392,7 @@ func Scan(dir string, opts Options) (*Index, error) {
 			ix.locals[n] = append(ix.locals[n], id)
 		}
 	}
-	return ix, nil
+	return nil
 }
 
 func readHead(p string) ([]byte, error) {
