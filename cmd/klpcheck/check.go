@@ -141,51 +141,14 @@ func runCheck(c *cli.Context) error {
 	}
 
 	// The build's configuration decides the LTO mode and which linker it used.
-	var recorded map[string]string
-	if in.build != "" {
-		cfgPath := filepath.Join(in.build, ".config")
-		if _, err := os.Stat(cfgPath); err == nil {
-			cfg, err := probe.ReadKernelConfig(cfgPath)
-			if err != nil {
-				return couldNotRun(err)
-			}
-			if in.demo {
-				cfg.File = "demo/build/.config"
-			}
-			rep.Config = cfg
-		} else {
-			skipped = append(skipped, check.Skip{Why: fmt.Sprintf("%s has no .config: the LTO mode is unknown, so every configuration counts", in.build)})
-		}
-		if recorded, err = recordedMakeVars(in.build); err != nil {
-			return couldNotRun(fmt.Errorf("%s: %v", in.build, err))
-		}
+	recorded, err := checkBuildConfig(in, rep, &skipped)
+	if err != nil {
+		return err
 	}
 
-	// Toolchain.
-	sel, how := checkLinkerSelection(c, rep.Config, recorded, in.demo)
-	prog.say("probing the linker(s)")
-	opts := probe.Options{Timeout: c.Duration("timeout"), LinkTest: true, CC: c.String("cc"), CCSource: "--cc"}
-	if !sel.All {
-		// Compare the .config with the build's own linker only: with
-		// --all the other llds differ from it by design.
-		opts.Config = rep.Config
-	}
-	targets, err := probe.Resolve(withFlagSources(sel), nil)
-	switch {
-	case err != nil && sel.All:
-		skipped = append(skipped, check.Skip{Area: check.AreaToolchain, Why: resolveError(sel, err)})
-	case err != nil:
-		return usageError("check: %s", resolveError(sel, err))
-	default:
-		pr, err := probe.Probe(c.Context, targets, opts, sel.All)
-		if err != nil {
-			return usageError("check: %v", err)
-		}
-		if err := c.Context.Err(); err != nil {
-			return couldNotRun(fmt.Errorf("check: %v", err)) // a signal: the deferred cleanup removes the demo
-		}
-		pr.RenderHints(probeRemedy)
-		rep.Probe = pr
+	sel, how, err := checkToolchain(c, in, rep, recorded, &skipped, prog)
+	if err != nil {
+		return err
 	}
 
 	// Makefile.
@@ -229,6 +192,64 @@ func runCheck(c *cli.Context) error {
 		return nil
 	}
 	return withStatus(rep.Status)
+}
+
+// checkBuildConfig reads the build's .config into the report and returns
+// the make variables the build recorded (LD=, LLVM=); a build without a
+// .config is a skip, not an error.
+func checkBuildConfig(in *checkInputs, rep *checkReport, skipped *[]check.Skip) (map[string]string, error) {
+	if in.build == "" {
+		return nil, nil
+	}
+	cfgPath := filepath.Join(in.build, ".config")
+	if _, err := os.Stat(cfgPath); err == nil {
+		cfg, err := probe.ReadKernelConfig(cfgPath)
+		if err != nil {
+			return nil, couldNotRun(err)
+		}
+		if in.demo {
+			cfg.File = "demo/build/.config"
+		}
+		rep.Config = cfg
+	} else {
+		*skipped = append(*skipped, check.Skip{Why: fmt.Sprintf("%s has no .config: the LTO mode is unknown, so every configuration counts", in.build)})
+	}
+	recorded, err := recordedMakeVars(in.build)
+	if err != nil {
+		return nil, couldNotRun(fmt.Errorf("%s: %v", in.build, err))
+	}
+	return recorded, nil
+}
+
+// checkToolchain probes the linker(s) the build uses, or every lld with
+// --all, into the report.
+func checkToolchain(c *cli.Context, in *checkInputs, rep *checkReport, recorded map[string]string, skipped *[]check.Skip, prog *progress) (probe.Selection, string, error) {
+	sel, how := checkLinkerSelection(c, rep.Config, recorded, in.demo)
+	prog.say("probing the linker(s)")
+	opts := probe.Options{Timeout: c.Duration("timeout"), LinkTest: true, CC: c.String("cc"), CCSource: "--cc"}
+	if !sel.All {
+		// Compare the .config with the build's own linker only: with
+		// --all the other llds differ from it by design.
+		opts.Config = rep.Config
+	}
+	targets, err := probe.Resolve(withFlagSources(sel), nil)
+	switch {
+	case err != nil && sel.All:
+		*skipped = append(*skipped, check.Skip{Area: check.AreaToolchain, Why: resolveError(sel, err)})
+	case err != nil:
+		return sel, how, usageError("check: %s", resolveError(sel, err))
+	default:
+		pr, err := probe.Probe(c.Context, targets, opts, sel.All)
+		if err != nil {
+			return sel, how, usageError("check: %v", err)
+		}
+		if err := c.Context.Err(); err != nil {
+			return sel, how, couldNotRun(fmt.Errorf("check: %v", err)) // a signal: the deferred cleanup removes the demo
+		}
+		pr.RenderHints(probeRemedy)
+		rep.Probe = pr
+	}
+	return sel, how, nil
 }
 
 // checkFindInputs works out tree, build and original from the flags and
