@@ -69,29 +69,21 @@ func Analyze(path string, opts Options) (*Result, error) {
 // stages of the analysis (the files read, the build scanned, the census
 // and conflicts worked out), and returns ctx's error.
 func AnalyzeContext(ctx context.Context, path string, opts Options) (*Result, error) {
-	return analyze(ctx, path, func(progress func(int64, int64), withBytes, compact bool) (*image, error) {
-		return scanMode(path, progress, withBytes, compact)
-	}, opts)
+	return analyze(ctx, path, func() (*elfsym.File, error) { return elfsym.Open(path) }, opts)
 }
 
 // AnalyzeReader is Analyze for a file that is not on disk (an embedded
 // demo): name is what the report calls it. Options.Against and
 // Options.BuildDir are still paths.
 func AnalyzeReader(name string, r io.ReaderAt, size int64, opts Options) (*Result, error) {
-	return analyze(context.Background(), name, func(progress func(int64, int64), withBytes, compact bool) (*image, error) {
-		f, err := elfsym.New(r, size, name)
-		if err != nil {
-			return nil, err
-		}
-		return scanFileMode(f, progress, withBytes, compact)
-	}, opts)
+	return analyze(context.Background(), name, func() (*elfsym.File, error) { return elfsym.New(r, size, name) }, opts)
 }
 
-// analyze runs the capability on the file open reads. open keeps the
-// bytes of symbols (withBytes) for the twins, and may keep no record of the
-// symbols a census does not list (compact) when neither twins nor a
-// prediction need them.
-func analyze(ctx context.Context, path string, open func(progress func(int64, int64), withBytes, compact bool) (*image, error), opts Options) (*Result, error) {
+// analyze runs the capability on the file open opens. The scan keeps the
+// bytes of symbols for the twins, and no record of the symbols a census
+// does not list (a compact image) when neither twins nor a prediction
+// need them.
+func analyze(ctx context.Context, path string, open func() (*elfsym.File, error), opts Options) (*Result, error) {
 	// The two files are read at once, and the twins matched while the
 	// census and the conflicts are worked out: a kernel's symbol tables
 	// keep both cores busy.
@@ -106,9 +98,12 @@ func analyze(ctx context.Context, path string, open func(progress func(int64, in
 			orig, origErr = scan(opts.Against, progressFor(opts.Progress, opts.Against), true)
 		}()
 	}
-	img, err := open(progressFor(opts.Progress, path), opts.Against != "", opts.Against == "" && !opts.Predict)
+	img, early, err := openAndScan(open, progressFor(opts.Progress, path), opts)
 	scanned.Wait()
-	defer img.close()
+	defer func() {
+		early.wait() // it reads the file's mapping until it is done
+		img.close()
+	}()
 	defer orig.close()
 	if err != nil {
 		return nil, err
@@ -138,6 +133,7 @@ func analyze(ctx context.Context, path string, open func(progress func(int64, in
 		}()
 	}
 	prov := newProvenance(img, opts)
+	prov.early = early
 	if err := prov.loadBuild(opts, path); err != nil {
 		twins.Wait()
 		return nil, err
@@ -188,6 +184,54 @@ func analyze(ctx context.Context, path string, open func(progress func(int64, in
 	}
 	res.Status, res.Reasons = status(res)
 	return res, nil
+}
+
+// openAndScan opens the file and scans its symbol table. Unless a build
+// tree will tell the provenance, the DWARF of a file that has some is read
+// at the same time (a kernel's is most of the work, and needs nothing from
+// the symbols), and the reader is returned beside the image, to be waited
+// for before the image is closed; nil when it was not started.
+func openAndScan(open func() (*elfsym.File, error), progress func(int64, int64), opts Options) (*image, *dwarfRead, error) {
+	f, err := open()
+	if err != nil {
+		return nil, nil, err
+	}
+	var early *dwarfRead
+	if opts.BuildDir == "" && opts.buildIndex == nil && f.SectionByName(".debug_info") != nil {
+		early = startDWARF(f)
+	}
+	img, err := scanFileMode(f, progress, opts.Against != "", opts.Against == "" && !opts.Predict)
+	if err != nil {
+		early.wait()
+		f.Close()
+		return nil, nil, err
+	}
+	return img, early, nil
+}
+
+// dwarfRead is a dwarfunits.Read running on its own goroutine.
+type dwarfRead struct {
+	done  chan struct{}
+	units []dwarfunits.Unit
+	err   error
+}
+
+func startDWARF(f *elfsym.File) *dwarfRead {
+	r := &dwarfRead{done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		r.units, r.err = dwarfunits.Read(f)
+	}()
+	return r
+}
+
+// wait is what Read returned, once it has; a nil r returns nothing.
+func (r *dwarfRead) wait() ([]dwarfunits.Unit, error) {
+	if r == nil {
+		return nil, nil
+	}
+	<-r.done
+	return r.units, r.err
 }
 
 // serialProgress is fn called by one caller at a time: both files of a
@@ -515,6 +559,7 @@ type provenance struct {
 	build *objects.Index
 
 	dwarfOnce  sync.Once
+	early      *dwarfRead // the read started when the file was opened
 	prefetched bool
 
 	rootsDone bool
@@ -596,12 +641,13 @@ func (p *provenance) dwarfRoot() string {
 	return dwarfRoots(names).src
 }
 
-// prefetchDWARF starts reading the DWARF while the symbols are counted:
-// without --build a file with DWARF nearly always needs it (a kernel has
+// prefetchDWARF turns the compile units read since the file was opened
+// into the provenance's indexes while the symbols are counted: without
+// --build a file with DWARF nearly always needs them (a kernel has
 // conflict candidates and hash groups to name), and the two keep both
 // cores busy.
 func (p *provenance) prefetchDWARF() {
-	if p.build != nil || p.img.f.SectionByName(".debug_info") == nil {
+	if p.early == nil {
 		return
 	}
 	p.prefetched = true
@@ -610,7 +656,13 @@ func (p *provenance) prefetchDWARF() {
 
 func (p *provenance) loadDWARF() {
 	p.dwarfLoaded = true
-	units, err := dwarfunits.Read(p.img.f)
+	var units []dwarfunits.Unit
+	var err error
+	if p.early != nil {
+		units, err = p.early.wait()
+	} else {
+		units, err = dwarfunits.Read(p.img.f)
+	}
 	if err != nil {
 		p.dwarfErr = err
 		if len(units) == 0 {

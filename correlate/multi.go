@@ -382,11 +382,5 @@ func analyzeSmall(ctx context.Context, path string, opts Options) (*Result, erro
 	if err != nil || st.Size() >= mapAbove {
 		return AnalyzeContext(ctx, path, opts)
 	}
-	return analyze(ctx, path, func(progress func(int64, int64), withBytes, compact bool) (*image, error) {
-		f, err := elfsym.New(fh, st.Size(), path)
-		if err != nil {
-			return nil, err
-		}
-		return scanFileMode(f, progress, withBytes, compact)
-	}, opts)
+	return analyze(ctx, path, func() (*elfsym.File, error) { return elfsym.New(fh, st.Size(), path) }, opts)
 }

@@ -150,7 +150,7 @@ func (r *Relocs) Field(off uint64, n int) uint64 {
 	le := binary.LittleEndian
 	// The common case: one relocation of the field's width at its offset
 	// (no other can touch the field: check found none overlapping).
-	i := sort.Search(count, func(i int) bool { return le.Uint64(r.table[i*24:]) >= off })
+	i := r.search(off)
 	if i < count {
 		e := r.table[i*24:]
 		if info := le.Uint64(e[8:]); le.Uint64(e) == off && r.widthOf(uint32(info)) == n {
@@ -190,4 +190,46 @@ func (r *Relocs) Field(off uint64, n int) uint64 {
 		v = v<<8 | uint64(win[off-lo+uint64(k)])
 	}
 	return v
+}
+
+// search is the index of the first entry of r.table at or after off.
+// Tables of DWARF relocations are dense (.debug_str_offsets has one per
+// entry, four bytes apart), so the index is first guessed by
+// interpolation between the first and last offsets, which settles nearly
+// every search of a unit's string offsets at once; a wrong guess falls
+// back to a binary search. Offsets strictly increase (check allows no
+// two fields to overlap), so one look at the guess and its predecessor
+// decides it.
+func (r *Relocs) search(off uint64) int {
+	le := binary.LittleEndian
+	count := len(r.table) / 24
+	if count == 0 {
+		return 0
+	}
+	first, last := le.Uint64(r.table), le.Uint64(r.table[(count-1)*24:])
+	switch {
+	case off <= first:
+		return 0
+	case off > last:
+		return count
+	}
+	if span := last - first; span > 0 && off-first <= span {
+		g := int(uint64(count-1) * (off - first) / span)
+		if g < 0 || g >= count {
+			g = 0
+		}
+		if at := le.Uint64(r.table[g*24:]); at >= off && (g == 0 || le.Uint64(r.table[(g-1)*24:]) < off) {
+			return g
+		}
+	}
+	lo, hi := 0, count
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if le.Uint64(r.table[m*24:]) < off {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
 }
