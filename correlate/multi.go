@@ -78,7 +78,14 @@ type Totals struct {
 	// Modules counts the hash groups of all files.
 	Modules       int            `json:"modules"`
 	OtherSuffixes map[string]int `json:"other_suffixes"`
-	Conflicts     ConflictCounts `json:"conflicts"`
+	// Conflicts is the sum over the files: a conflict found in two files
+	// (vmlinux.o and the vmlinux linked from it) counts twice.
+	Conflicts ConflictCounts `json:"conflicts"`
+	// DistinctConflicts counts each conflict once, by its name and the
+	// source file(s) of its C static, under the most severe class a file
+	// gives it; a conflict whose static's source file the build or DWARF
+	// does not name counts once per file.
+	DistinctConflicts ConflictCounts `json:"distinct_conflicts"`
 	// FilesOverBudget exceed MaxSuffixed on their own; FilesWithFindings
 	// have any finding (status 1).
 	FilesOverBudget   int `json:"files_over_budget"`
@@ -90,6 +97,21 @@ type ConflictCounts struct {
 	Hard     int `json:"hard"`
 	Latent   int `json:"latent"`
 	Possible int `json:"possible"`
+}
+
+// Total is the number of conflicts of every class.
+func (c ConflictCounts) Total() int { return c.Hard + c.Latent + c.Possible }
+
+// add counts one conflict of class.
+func (c *ConflictCounts) add(class string) {
+	switch class {
+	case ClassHard:
+		c.Hard++
+	case ClassLatent:
+		c.Latent++
+	case ClassPossible:
+		c.Possible++
+	}
 }
 
 // ErrAgainstMany is AnalyzeMany's answer to Options.Against: twins are
@@ -311,10 +333,9 @@ func (m *Many) total(maxTotal int) {
 		for k, n := range r.OtherSuffixes {
 			t.OtherSuffixes[k] += n
 		}
-		c := r.conflictCounts()
-		t.Conflicts.Hard += c.Hard
-		t.Conflicts.Latent += c.Latent
-		t.Conflicts.Possible += c.Possible
+		for _, cf := range r.Conflicts {
+			t.Conflicts.add(cf.Class)
+		}
 		if r.Budget != nil && r.Budget.Exceeded {
 			t.FilesOverBudget++
 		}
@@ -322,6 +343,7 @@ func (m *Many) total(maxTotal int) {
 			t.FilesWithFindings++
 		}
 	}
+	t.DistinctConflicts = distinctConflicts(m.Files)
 	t.Suffixed = t.Functions + t.Data
 	t.Unreadable = len(m.Unreadable)
 	t.Skipped = len(m.Skipped)
@@ -352,16 +374,78 @@ func (m *Many) total(maxTotal int) {
 func (res *Result) conflictCounts() ConflictCounts {
 	var c ConflictCounts
 	for _, cf := range res.Conflicts {
-		switch cf.Class {
-		case ClassHard:
-			c.Hard++
-		case ClassLatent:
-			c.Latent++
-		case ClassPossible:
-			c.Possible++
-		}
+		c.add(cf.Class)
 	}
 	return c
+}
+
+// conflictIdentity is what makes a conflict the same one in two files.
+//
+// A conflict is an assembly global and a C static of the same name in one
+// link. vmlinux.o and the vmlinux linked from it (or a build directory
+// holding both) show the same link twice, and each reports the conflict,
+// with the same name and the same static: the source file(s) defining it,
+// as the build or DWARF name them (paths in the tree, the same from both
+// files). So the identity is the name and the static's source files.
+// The assembly side is not needed: a link has one global of a name.
+// Two different conflicts never share it: another link (a module) with a
+// global of the same name clashes with a static of another source file,
+// as kbuild links a source file into vmlinux or into one module.
+//
+// When the static's file is not a source path the build or DWARF gave
+// (unknown, or the symbol table's STT_FILE, a basename that files in two
+// directories share), the identity also holds the binary: the conflict is
+// then counted once per file, never merged with another.
+type conflictIdentity struct {
+	name    string
+	sources string // the static's source files, cleaned and sorted
+	binary  string // "" unless sources cannot tell two statics apart
+}
+
+func identityOf(res *Result, cf Conflict) conflictIdentity {
+	id := conflictIdentity{name: cf.Name}
+	if cf.C.File == "" || (cf.C.From != FromBuild && cf.C.From != FromDWARF) {
+		id.binary = res.File
+		return id
+	}
+	files := strings.Split(cf.C.File, ", ")
+	for i, f := range files {
+		files[i] = filepath.ToSlash(filepath.Clean(f))
+	}
+	sort.Strings(files)
+	id.sources = strings.Join(files, "\x00")
+	return id
+}
+
+// classRank orders the classes by severity, hard first.
+func classRank(class string) int {
+	switch class {
+	case ClassHard:
+		return 0
+	case ClassLatent:
+		return 1
+	}
+	return 2
+}
+
+// distinctConflicts counts the conflicts of files once each, under the
+// most severe class a file gives it (a file read with less provenance may
+// see a hard conflict as only possible).
+func distinctConflicts(files []*Result) ConflictCounts {
+	class := map[conflictIdentity]string{}
+	for _, r := range files {
+		for _, cf := range r.Conflicts {
+			id := identityOf(r, cf)
+			if c, seen := class[id]; !seen || classRank(cf.Class) < classRank(c) {
+				class[id] = cf.Class
+			}
+		}
+	}
+	var out ConflictCounts
+	for _, c := range class {
+		out.add(c)
+	}
+	return out
 }
 
 // mapAbove is the size from which a file of many is mapped, as Analyze

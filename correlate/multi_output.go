@@ -57,6 +57,7 @@ func WriteManyText(w io.Writer, m *Many, opts TextOptions) error {
 		fmt.Fprintf(b, "; %d %s the total budget of %d", bu.Count, verdict, bu.Max)
 	}
 	b.WriteString("\n")
+	writeManyConflicts(b, m)
 	writeOtherSuffixes(b, t.OtherSuffixes)
 	writeManyFindings(b, lim, m)
 	if len(m.Unreadable) > 0 {
@@ -79,6 +80,28 @@ func WriteManyText(w io.Writer, m *Many, opts TextOptions) error {
 		fmt.Fprintf(b, "\nResult: %s\n", strings.Join(m.Reasons, "; "))
 	}
 	return b.Flush()
+}
+
+// writeManyConflicts is the line of the conflicts of all files, when
+// there are any: how many the files report together, and how many distinct
+// conflicts that is when some are the same one seen in several files
+// (vmlinux.o and vmlinux).
+func writeManyConflicts(b *bufio.Writer, m *Many) {
+	n := m.Totals.Conflicts.Total()
+	if n == 0 {
+		return
+	}
+	files := 0
+	for _, r := range m.Files {
+		if len(r.Conflicts) > 0 {
+			files++
+		}
+	}
+	fmt.Fprintf(b, "Conflicts in all files: %d in %s", n, pluralize(files, "file"))
+	if d := m.Totals.DistinctConflicts; d.Total() != n {
+		fmt.Fprintf(b, ", %d distinct (%d hard, %d latent, %d possible)", d.Total(), d.Hard, d.Latent, d.Possible)
+	}
+	b.WriteString("\n")
 }
 
 // writeManyFindings lists, file by file, why a file has findings and its

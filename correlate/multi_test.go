@@ -129,6 +129,56 @@ func TestAnalyzeManyDeterministic(t *testing.T) {
 	}
 }
 
+// TestKernelManyDistinctConflicts: the planted vmlinux.o and the vmlinux
+// linked from it each report the planted hard and latent conflicts, so the
+// totals by file count each twice and distinct_conflicts once, named as
+// files and as the build directory holding both; the text says both.
+func TestKernelManyDistinctConflicts(t *testing.T) {
+	k := testenv.Kernel(t)
+	for _, tt := range []struct {
+		name  string
+		paths []string
+		opts  correlate.Options
+	}{
+		{"files", []string{filepath.Join(k.Planted, "vmlinux.o"), filepath.Join(k.Planted, "vmlinux")}, correlate.Options{}},
+		{"directory", []string{k.Planted}, correlate.Options{}},
+		{"files with --build", []string{filepath.Join(k.Planted, "vmlinux.o"), filepath.Join(k.Planted, "vmlinux")}, correlate.Options{BuildDir: k.Build}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.MaxSuffixed = correlate.NoBudget
+			m, err := correlate.AnalyzeMany(context.Background(), tt.paths, correlate.ManyOptions{Options: tt.opts, MaxSuffixedTotal: correlate.NoBudget})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Files) != 2 {
+				t.Fatalf("%d files read, want vmlinux and vmlinux.o", len(m.Files))
+			}
+			for _, r := range m.Files {
+				classes := map[string]string{}
+				for _, cf := range r.Conflicts {
+					classes[cf.Name] = cf.Class
+				}
+				if len(r.Conflicts) != 2 || classes[k.PlantedHard] != correlate.ClassHard || classes[k.PlantedLatent] != correlate.ClassLatent {
+					t.Errorf("%s: conflicts %+v, want %s hard and %s latent", r.File, r.Conflicts, k.PlantedHard, k.PlantedLatent)
+				}
+			}
+			if want := (correlate.ConflictCounts{Hard: 2, Latent: 2}); m.Totals.Conflicts != want {
+				t.Errorf("totals.conflicts %+v, want %+v (by file)", m.Totals.Conflicts, want)
+			}
+			if want := (correlate.ConflictCounts{Hard: 1, Latent: 1}); m.Totals.DistinctConflicts != want {
+				t.Errorf("totals.distinct_conflicts %+v, want %+v", m.Totals.DistinctConflicts, want)
+			}
+			var b bytes.Buffer
+			if err := correlate.WriteManyText(&b, m, correlate.TextOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if want := "Conflicts in all files: 4 in 2 files, 2 distinct (1 hard, 1 latent, 0 possible)\n"; !strings.Contains(b.String(), want) {
+				t.Errorf("text lacks %q:\n%s", want, b.String())
+			}
+		})
+	}
+}
+
 // TestKernelManyCensus: the census of each module of the real kernel build,
 // read as one directory, equals llvm-nm-22's of that module alone.
 func TestKernelManyCensus(t *testing.T) {

@@ -445,8 +445,8 @@ func (res *Result) sarifResults(ruleBase int) ([]report.SARIFResult, sourceDecls
 	}
 	decls := readDecls(res.File, names, files)
 	if res.dwarfRoot != "" {
-		// The tree every compile unit names, .dwo files included (the
-		// standard reader sees only the skeletons of split DWARF).
+		// The tree every compile unit names, .dwo files included
+		// (readDecls infers none when some units are split).
 		decls.root = res.dwarfRoot
 	}
 	for _, cf := range res.Conflicts {

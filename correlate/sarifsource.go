@@ -65,7 +65,8 @@ type sourceDecls struct {
 // the conflicts name (files; every unit when it is empty) and the assembly
 // units (named after a header their macros come from, not after the .S).
 // The rest are skipped whole, which the standard reader does without
-// decoding them.
+// decoding them. A split-DWARF skeleton unit is followed to its .dwo
+// (sarifsplit.go); one whose .dwo cannot be read is left out.
 func readDecls(path string, names map[string]bool, files []string) sourceDecls {
 	out := sourceDecls{pos: map[declKey]declPos{}}
 	if len(names) == 0 {
@@ -80,63 +81,116 @@ func readDecls(path string, names map[string]bool, files []string) sourceDecls {
 	if err != nil {
 		return out
 	}
-	var cuNames []string
-	unnamed := 0
-	compDirs := map[string]bool{}
+	w := &declWalk{path: path, f: f, d: d, names: names, files: files, pos: out.pos, compDirs: map[string]bool{}}
 	r := d.Reader()
 	for {
 		cu, err := r.Next()
 		if err != nil || cu == nil {
 			break
 		}
-		if cu.Tag == dwarf.TagSkeletonUnit {
-			unnamed++ // split DWARF: the unit's name is in its .dwo
-		}
-		if cu.Tag != dwarf.TagCompileUnit {
-			r.SkipChildren()
-			continue
-		}
-		name, _ := cu.Val(dwarf.AttrName).(string)
-		if name != "" {
-			cuNames = append(cuNames, name)
-		} else {
-			unnamed++
-		}
-		if dir, ok := cu.Val(dwarf.AttrCompDir).(string); ok {
-			compDirs[dir] = true
-		}
-		if lang, _ := cu.Val(dwarf.AttrLanguage).(int64); lang != dwAsm && !namesFile(name, files) {
-			r.SkipChildren()
-			continue
-		}
-		if err := unitDecls(d, r, cu, names, out.pos); err != nil {
+		if err := w.unit(r, cu); err != nil {
 			break
 		}
 	}
-	if unnamed == 0 {
+	if w.unnamed == 0 {
 		// With units whose names are elsewhere (split DWARF), the names
 		// seen here (the assembly units': arch/x86/...) would make a
 		// subdirectory the tree; the caller knows the tree from every name.
-		out.root = dwarfRoots(cuNames).src
+		out.root = dwarfRoots(w.cuNames).src
 	}
-	if out.root == "" && unnamed == 0 && len(compDirs) == 1 {
+	if out.root == "" && w.unnamed == 0 && len(w.compDirs) == 1 {
 		// An in-tree build: the compiler ran at the top of the tree and
 		// named its sources relative to it.
-		for dir := range compDirs {
+		for dir := range w.compDirs {
 			out.root = dir
 		}
 	}
 	return out
 }
 
-// unitDecls reads the children of one compile unit.
-func unitDecls(d *dwarf.Data, r *dwarf.Reader, cu *dwarf.Entry, names map[string]bool, pos map[declKey]declPos) error {
-	lang, _ := cu.Val(dwarf.AttrLanguage).(int64)
-	asm := lang == dwAsm
-	var files []*dwarf.LineFile
-	if lr, err := d.LineReader(cu); err == nil && lr != nil {
-		files = lr.Files()
+// declWalk is readDecls going through the compile units of one file.
+type declWalk struct {
+	path  string
+	f     *elf.File
+	d     *dwarf.Data
+	names map[string]bool
+	files []string
+	pos   map[declKey]declPos
+	// What the source tree is inferred from: the names of the units, how
+	// many units have no name here (split DWARF), their compile
+	// directories.
+	cuNames  []string
+	unnamed  int
+	compDirs map[string]bool
+}
+
+// unit reads one top-level unit of the file, r positioned after its entry.
+func (w *declWalk) unit(r *dwarf.Reader, cu *dwarf.Entry) error {
+	if dwo := skeletonDWO(cu); dwo != "" {
+		r.SkipChildren()
+		w.unnamed++ // the unit's name is in its .dwo
+		w.skeleton(cu, dwo)
+		return nil
 	}
+	if cu.Tag != dwarf.TagCompileUnit {
+		r.SkipChildren()
+		return nil
+	}
+	name, _ := cu.Val(dwarf.AttrName).(string)
+	if name != "" {
+		w.cuNames = append(w.cuNames, name)
+	} else {
+		w.unnamed++
+	}
+	if dir, ok := cu.Val(dwarf.AttrCompDir).(string); ok {
+		w.compDirs[dir] = true
+	}
+	asm, wanted := w.wanted(cu, name)
+	if !wanted {
+		r.SkipChildren()
+		return nil
+	}
+	return unitDecls(r, asm, lineFiles(w.d, cu), w.names, w.pos)
+}
+
+// wanted says whether the unit named name (with its DW_AT_language in cu)
+// is an assembly unit, and whether it can hold a declaration looked for.
+func (w *declWalk) wanted(cu *dwarf.Entry, name string) (asm, wanted bool) {
+	lang, _ := cu.Val(dwarf.AttrLanguage).(int64)
+	asm = lang == dwAsm
+	return asm, asm || namesFile(name, w.files)
+}
+
+// skeleton reads the declarations of a split-DWARF skeleton unit from its
+// .dwo, with the file names of the skeleton's line table. A .dwo missing,
+// unreadable or stale is not an error: the unit's conflicts stay at file
+// level, as without DWARF (the census has already said what it lacks).
+func (w *declWalk) skeleton(cu *dwarf.Entry, dwo string) {
+	compDir, _ := cu.Val(dwarf.AttrCompDir).(string)
+	id, haveID := skeletonID(cu, w.f.Section(".debug_info"), w.f.ByteOrder)
+	su, err := openSplitUnit(w.path, compDir, dwo, id, haveID)
+	if err != nil {
+		return
+	}
+	name, _ := su.cu.Val(dwarf.AttrName).(string)
+	asm, wanted := w.wanted(su.cu, name)
+	if !wanted {
+		return
+	}
+	_ = unitDecls(su.r, asm, lineFiles(w.d, cu), w.names, w.pos) // what was read before an error is kept
+}
+
+// lineFiles is the file table of a unit's line table; nil without one.
+func lineFiles(d *dwarf.Data, cu *dwarf.Entry) []*dwarf.LineFile {
+	if lr, err := d.LineReader(cu); err == nil && lr != nil {
+		return lr.Files()
+	}
+	return nil
+}
+
+// unitDecls reads the children of one compile unit (an assembly unit when
+// asm), whose DW_AT_decl_file values index files.
+func unitDecls(r *dwarf.Reader, asm bool, files []*dwarf.LineFile, names map[string]bool, pos map[declKey]declPos) error {
 	for {
 		e, err := r.Next()
 		if err != nil {

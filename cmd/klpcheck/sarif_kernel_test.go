@@ -98,3 +98,46 @@ func TestCorrelateSARIFSplitDWARFRoot(t *testing.T) {
 		})
 	}
 }
+
+// TestCorrelateSARIFSplitDWARFDeclLine: the planted hard conflict's C
+// static gets the same source line from split DWARF (its decl_line is in
+// a .dwo, its file in the skeleton's line table) as from the planted
+// build's whole DWARF, at the same file. (A missing or stale .dwo is
+// TestReadDeclsSplitDWARF's: the skeletons here name theirs by absolute
+// path, in the shared fixture.)
+func TestCorrelateSARIFSplitDWARFDeclLine(t *testing.T) {
+	k := testenv.Kernel(t)
+	static := func(t *testing.T, file string) report.SARIFPhysicalLocation {
+		t.Helper()
+		code, out, errb := klp(t, "correlate", "--format", "sarif", file)
+		if code != 1 {
+			t.Fatalf("exit %d, want 1 (the planted hard conflict): %s", code, errb)
+		}
+		reporttest.ValidateSARIF(t, []byte(out))
+		var log report.SARIFLog
+		if err := json.Unmarshal([]byte(out), &log); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range log.Runs[0].Results {
+			if r.RuleID != "COR001" || !strings.Contains(r.Message.Text, k.PlantedHard) {
+				continue
+			}
+			for _, l := range append(r.Locations, r.RelatedLocations...) {
+				if l.Message != nil && strings.HasPrefix(l.Message.Text, "the C static ") {
+					return l.PhysicalLocation
+				}
+			}
+			t.Fatalf("COR001 of %s has no location of the C static: %+v", k.PlantedHard, r)
+		}
+		t.Fatalf("no COR001 result for %s", k.PlantedHard)
+		return report.SARIFPhysicalLocation{}
+	}
+	whole := static(t, filepath.Join(k.Planted, "vmlinux.o"))
+	if whole.Region == nil || whole.Region.StartLine <= 0 || !strings.HasSuffix(whole.ArtifactLocation.URI, ".c") {
+		t.Fatalf("planted (whole DWARF): C static at %+v %+v, want a .c file and its line", whole.ArtifactLocation, whole.Region)
+	}
+	split := static(t, filepath.Join(k.Split, "vmlinux.o"))
+	if split.Region == nil || *split.Region != *whole.Region || split.ArtifactLocation != whole.ArtifactLocation {
+		t.Errorf("split DWARF: C static at %+v %+v, want %+v line %d as with whole DWARF", split.ArtifactLocation, split.Region, whole.ArtifactLocation, whole.Region.StartLine)
+	}
+}

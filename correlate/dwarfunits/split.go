@@ -2,9 +2,9 @@ package dwarfunits
 
 import (
 	"os"
-	"path/filepath"
 
 	"klpcheck/correlate/elfsym"
+	"klpcheck/correlate/internal/dwopath"
 )
 
 // completeSkeleton fills a split-DWARF skeleton unit from its .dwo file:
@@ -20,7 +20,7 @@ func (d *reader) completeSkeleton(h header, st *unitState) error {
 	if st.name.kind != 0 {
 		st.u.Name, _ = d.resolve(st.name, st)
 	}
-	paths := dwoCandidates(d.f.Path, compDir, dwo)
+	paths := dwopath.Candidates(d.f.Path, compDir, dwo)
 	st.u.DWO = paths[0]
 	var open error
 	for _, p := range paths {
@@ -42,21 +42,6 @@ func (d *reader) completeSkeleton(h header, st *unitState) error {
 		return d.fromDWO(h, st, p)
 	}
 	return d.errorf(h.off, "split-DWARF skeleton unit: its .dwo file %s (DW_AT_comp_dir %q) cannot be read (%v); the names it defines are unknown", dwo, compDir, open)
-}
-
-// dwoCandidates are the places a .dwo may be: where the compiler wrote it
-// (comp_dir/dwo_name), then beside the file being read, for a build
-// directory that was moved.
-func dwoCandidates(file, compDir, dwo string) []string {
-	var out []string
-	if filepath.IsAbs(dwo) {
-		out = append(out, dwo)
-	} else if compDir != "" {
-		out = append(out, filepath.Join(compDir, dwo))
-	}
-	here := filepath.Dir(file)
-	out = append(out, filepath.Join(here, dwo), filepath.Join(here, filepath.Base(dwo)))
-	return out
 }
 
 // fromDWO reads the split compile unit of path whose DWO id matches the
