@@ -205,34 +205,17 @@ func sectionDigests(img *image, shndx uint32, ks []int, idx []int32, tables []in
 	if f.Type != elfsym.TypeRel {
 		base = sec.Addr // a linked file's symbol values are addresses
 	}
-	lo, hi := ^uint64(0), uint64(0)
-	for _, k := range ks {
-		v := img.values[idx[k]]
-		if v < base || v-base > sec.Size || out[k].size > sec.Size-(v-base) {
-			out[k].err = fmt.Sprintf("%s: %s lies outside its section %s", img.path, img.name(&img.syms[idx[k]]), sec.Name)
-			continue
-		}
-		lo, hi = min(lo, v-base), max(hi, v-base+out[k].size)
-	}
+	lo, hi := symbolSpan(img, sec, base, ks, idx, out)
 	if lo >= hi {
 		return nil
 	}
 	t, hasRelocs := tables[shndx], tables[shndx] >= 0
-	// The mapped file's bytes when nothing is written to them; a copy
-	// when the relocated fields are cleared.
-	buf := f.View(sec.Offset+lo, hi-lo)
-	if buf == nil || hasRelocs {
-		mapped := buf
-		buf = make([]byte, hi-lo)
-		if mapped != nil {
-			copy(buf, mapped)
-		} else if _, err := f.ReaderAt().ReadAt(buf, int64(sec.Offset+lo)); err != nil {
-			return fmt.Errorf("%s: reading section %s at offset %#x: %v", img.path, sec.Name, sec.Offset+lo, err)
-		}
+	buf, err := sectionWindow(img, sec, lo, hi, hasRelocs)
+	if err != nil {
+		return err
 	}
 	var rels []reloc
 	if hasRelocs {
-		var err error
 		if rels, err = readRelocs(f, &f.Sections[t], base); err != nil {
 			return err
 		}
@@ -243,6 +226,47 @@ func sectionDigests(img *image, shndx uint32, ks []int, idx []int32, tables []in
 			}
 		}
 	}
+	hashSymbols(img, ks, idx, owners, seed, buf, lo, base, rels, out)
+	return nil
+}
+
+// symbolSpan is the part [lo, hi) of section sec, relative to base, that
+// the symbols ks hold; a symbol outside the section gets its error instead.
+func symbolSpan(img *image, sec *elfsym.Section, base uint64, ks []int, idx []int32, out []digest) (lo, hi uint64) {
+	lo, hi = ^uint64(0), uint64(0)
+	for _, k := range ks {
+		v := img.values[idx[k]]
+		if v < base || v-base > sec.Size || out[k].size > sec.Size-(v-base) {
+			out[k].err = fmt.Sprintf("%s: %s lies outside its section %s", img.path, img.name(&img.syms[idx[k]]), sec.Name)
+			continue
+		}
+		lo, hi = min(lo, v-base), max(hi, v-base+out[k].size)
+	}
+	return lo, hi
+}
+
+// sectionWindow is the bytes [lo, hi) of section sec: the mapped file's
+// when nothing is written to them, a copy when the relocated fields are
+// to be cleared (writable) or the file is not mapped.
+func sectionWindow(img *image, sec *elfsym.Section, lo, hi uint64, writable bool) ([]byte, error) {
+	f := img.f
+	buf := f.View(sec.Offset+lo, hi-lo)
+	if buf == nil || writable {
+		mapped := buf
+		buf = make([]byte, hi-lo)
+		if mapped != nil {
+			copy(buf, mapped)
+		} else if _, err := f.ReaderAt().ReadAt(buf, int64(sec.Offset+lo)); err != nil {
+			return nil, fmt.Errorf("%s: reading section %s at offset %#x: %v", img.path, sec.Name, sec.Offset+lo, err)
+		}
+	}
+	return buf, nil
+}
+
+// hashSymbols digests the bytes of each symbol of ks without an error, buf
+// holding the section from lo, and the relocations in it: their offsets,
+// types, addends and targets.
+func hashSymbols(img *image, ks []int, idx []int32, owners []int32, seed maphash.Seed, buf []byte, lo, base uint64, rels []reloc, out []digest) {
 	var h maphash.Hash
 	h.SetSeed(seed)
 	var num [8]byte
@@ -271,7 +295,6 @@ func sectionDigests(img *image, shndx uint32, ks []int, idx []int32, tables []in
 		}
 		out[k].relocs = h.Sum64()
 	}
-	return nil
 }
 
 // noOwner marks a section no symbol owns.

@@ -18,6 +18,20 @@ func writePredictionText(b *bufio.Writer, lim bound, pr *Prediction) {
 			named = append(named, g)
 		}
 	}
+	writeStillSuffixed(b, lim, named)
+	writeStringLiterals(b, strs)
+	writeCollisions(b, lim, pr.Collisions)
+	if pr.Renames != nil {
+		writePredictedRenames(b, lim, pr.Renames)
+	}
+	for _, n := range pr.Notes {
+		fmt.Fprintf(b, "  note: %s\n", n)
+	}
+}
+
+// writeStillSuffixed writes the groups of named symbols that keep their
+// suffix, with their modules.
+func writeStillSuffixed(b *bufio.Writer, lim bound, named []PredictedGroup) {
 	if len(named) > 0 {
 		fmt.Fprintf(b, "  Still suffixed:\n")
 	}
@@ -38,54 +52,63 @@ func writePredictionText(b *bufio.Writer, lim bound, pr *Prediction) {
 		}
 	}
 	lim.left(b, "    ", len(named)-shown, "still-suffixed groups")
-	if len(strs) > 0 {
-		still, copies := 0, 0
-		var names []string
-		for _, g := range strs {
-			for range g.Names {
-				still += g.StillSuffixed
-				copies += g.Copies
-			}
-			names = append(names, g.Names...)
-		}
-		shown := names
-		if len(shown) > 4 {
-			shown = append(shown[:4:4], "...")
-		}
-		fmt.Fprintf(b, "  String literals: %d names promoted by several modules (%s), %d copies, %d keep .llvm.<hash>; link order decides which copy of each keeps the plain name (the JSON lists every group)\n",
-			len(names), strings.Join(shown, ", "), copies, still)
+}
+
+// writeStringLiterals writes one line for all the string literal groups.
+func writeStringLiterals(b *bufio.Writer, strs []PredictedGroup) {
+	if len(strs) == 0 {
+		return
 	}
-	if len(pr.Collisions) > 0 {
-		fmt.Fprintf(b, "  Collisions with existing globals:\n")
-		n := lim.take(len(pr.Collisions))
-		for _, c := range pr.Collisions[:n] {
-			fmt.Fprintf(b, "    %-14s %s\n", c.Outcome, c.Name)
-			fmt.Fprintf(b, "        global: %s\n", defText(c.Global))
-			fmt.Fprintf(b, "        copies: %s\n", strings.Join(c.Copies, ", "))
-			fmt.Fprintf(b, "        why:    %s\n", c.Why)
+	still, copies := 0, 0
+	var names []string
+	for _, g := range strs {
+		for range g.Names {
+			still += g.StillSuffixed
+			copies += g.Copies
 		}
-		lim.left(b, "    ", len(pr.Collisions)-n, "collisions")
+		names = append(names, g.Names...)
 	}
-	if r := pr.Renames; r != nil {
-		fmt.Fprintf(b, "  Renames against orig: %d today; %d would disappear", r.Today, r.Disappear)
-		if r.BindingOnly > 0 {
-			verb := "change"
-			if r.BindingOnly == 1 {
-				verb = "changes"
-			}
-			fmt.Fprintf(b, " (%d of them still %s binding)", r.BindingOnly, verb)
-		}
-		fmt.Fprintf(b, ", %d still change, %d undecided\n", len(r.StillChange), len(r.Undecided))
-		for _, list := range [][]PredictedRename{r.StillChange, r.Undecided} {
-			n := lim.take(len(list))
-			for _, x := range list[:n] {
-				fmt.Fprintf(b, "    %s -> %s: predicted %s -> %s (%s)\n", x.Orig, x.Patched, orUndecided(x.PredictedOrig), orUndecided(x.PredictedPatched), x.Why)
-			}
-			lim.left(b, "    ", len(list)-n, "renames")
-		}
+	shown := names
+	if len(shown) > 4 {
+		shown = append(shown[:4:4], "...")
 	}
-	for _, n := range pr.Notes {
-		fmt.Fprintf(b, "  note: %s\n", n)
+	fmt.Fprintf(b, "  String literals: %d names promoted by several modules (%s), %d copies, %d keep .llvm.<hash>; link order decides which copy of each keeps the plain name (the JSON lists every group)\n",
+		len(names), strings.Join(shown, ", "), copies, still)
+}
+
+func writeCollisions(b *bufio.Writer, lim bound, collisions []PredictedCollision) {
+	if len(collisions) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "  Collisions with existing globals:\n")
+	n := lim.take(len(collisions))
+	for _, c := range collisions[:n] {
+		fmt.Fprintf(b, "    %-14s %s\n", c.Outcome, c.Name)
+		fmt.Fprintf(b, "        global: %s\n", defText(c.Global))
+		fmt.Fprintf(b, "        copies: %s\n", strings.Join(c.Copies, ", "))
+		fmt.Fprintf(b, "        why:    %s\n", c.Why)
+	}
+	lim.left(b, "    ", len(collisions)-n, "collisions")
+}
+
+// writePredictedRenames writes the count of renames against orig, and the
+// ones that still change or are undecided.
+func writePredictedRenames(b *bufio.Writer, lim bound, r *PredictedRenames) {
+	fmt.Fprintf(b, "  Renames against orig: %d today; %d would disappear", r.Today, r.Disappear)
+	if r.BindingOnly > 0 {
+		verb := "change"
+		if r.BindingOnly == 1 {
+			verb = "changes"
+		}
+		fmt.Fprintf(b, " (%d of them still %s binding)", r.BindingOnly, verb)
+	}
+	fmt.Fprintf(b, ", %d still change, %d undecided\n", len(r.StillChange), len(r.Undecided))
+	for _, list := range [][]PredictedRename{r.StillChange, r.Undecided} {
+		n := lim.take(len(list))
+		for _, x := range list[:n] {
+			fmt.Fprintf(b, "    %s -> %s: predicted %s -> %s (%s)\n", x.Orig, x.Patched, orUndecided(x.PredictedOrig), orUndecided(x.PredictedPatched), x.Why)
+		}
+		lim.left(b, "    ", len(list)-n, "renames")
 	}
 }
 

@@ -178,20 +178,28 @@ func (p *provenance) objectSource(o *objects.Object) string {
 // gives (or ""): it picks among several candidates, and is the answer of
 // last resort.
 func (p *provenance) groupFile(hash string, bases []string, hint, hintFrom string) (string, string) {
-	pick := func(cands []string) (string, bool) {
-		sort.Strings(cands)
-		cands = slices.Compact(cands)
-		if len(cands) > 1 && hint != "" {
-			cands = sameBase(cands, filepath.Base(hint))
+	source := sourceNames(bases)
+	if p.build != nil {
+		if f, ok := p.buildGroupFile(hash, source, hint); ok {
+			return f, FromBuild
 		}
-		if len(cands) == 1 {
-			return cands[0], true
-		}
-		return "", false
 	}
-	// The names as the source spells them: "foo.isra.0" was foo. Names
-	// the evidence does not know at all (string literals, which neither
-	// DWARF nor the bitcode symbol table lists) say nothing either way.
+	if len(source) == 0 && hint == "" {
+		return "", "" // string literals alone: nothing the DWARF units could match
+	}
+	if p.dwarf() {
+		if f, ok := p.dwarfGroupFile(source, hint); ok {
+			return f, FromDWARF
+		}
+	}
+	return hint, hintFrom
+}
+
+// sourceNames are the names of bases as the source spells them:
+// "foo.isra.0" was foo. Names the evidence does not know at all (string
+// literals, which neither DWARF nor the bitcode symbol table lists) say
+// nothing either way and are left out.
+func sourceNames(bases []string) []string {
 	source := make([]string, 0, len(bases))
 	for _, b := range bases {
 		if i := strings.IndexByte(b, '.'); i > 0 {
@@ -201,68 +209,81 @@ func (p *provenance) groupFile(hash string, bases []string, hint, hintFrom strin
 			source = append(source, b)
 		}
 	}
-	known := func(ok func(string) bool) []string {
-		var out []string
-		for _, n := range source {
-			if ok(n) {
-				out = append(out, n)
-			}
+	return source
+}
+
+// knownNames keeps the names ok knows.
+func knownNames(names []string, ok func(string) bool) []string {
+	var out []string
+	for _, n := range names {
+		if ok(n) {
+			out = append(out, n)
 		}
-		return out
 	}
-	if p.build != nil {
-		// The module hash names the object outright.
-		if objs := p.build.ByModuleHash(hash); len(objs) > 0 {
-			var names []string
-			for _, o := range objs {
+	return out
+}
+
+// pickFile is the one file among cands, once hint's basename has picked
+// among several.
+func pickFile(cands []string, hint string) (string, bool) {
+	sort.Strings(cands)
+	cands = slices.Compact(cands)
+	if len(cands) > 1 && hint != "" {
+		cands = sameBase(cands, filepath.Base(hint))
+	}
+	if len(cands) == 1 {
+		return cands[0], true
+	}
+	return "", false
+}
+
+// buildGroupFile is groupFile from the build objects.
+func (p *provenance) buildGroupFile(hash string, source []string, hint string) (string, bool) {
+	// The module hash names the object outright.
+	if objs := p.build.ByModuleHash(hash); len(objs) > 0 {
+		var names []string
+		for _, o := range objs {
+			names = append(names, p.objectSource(o))
+		}
+		if f, ok := pickFile(names, hint); ok {
+			return f, true
+		}
+	}
+	var names []string
+	if bn := knownNames(source, func(n string) bool { return len(p.build.Locals(n)) > 0 || len(p.build.Globals(n)) > 0 }); len(bn) > 0 {
+		for _, o := range p.build.DefiningAll(bn) {
+			names = append(names, p.objectSource(o))
+		}
+	} else if hint != "" {
+		// Nothing the bitcode symbol tables list (string literals):
+		// the bitcode object of the STT_FILE's name, if only one has it.
+		for _, o := range p.build.Objects {
+			if o.LTO && o.Source != "" && filepath.Base(o.Source) == filepath.Base(hint) {
 				names = append(names, p.objectSource(o))
 			}
-			if f, ok := pick(names); ok {
-				return f, FromBuild
-			}
-		}
-		var names []string
-		if bn := known(func(n string) bool { return len(p.build.Locals(n)) > 0 || len(p.build.Globals(n)) > 0 }); len(bn) > 0 {
-			for _, o := range p.build.DefiningAll(bn) {
-				names = append(names, p.objectSource(o))
-			}
-		} else if hint != "" {
-			// Nothing the bitcode symbol tables list (string literals):
-			// the bitcode object of the STT_FILE's name, if only one has it.
-			for _, o := range p.build.Objects {
-				if o.LTO && o.Source != "" && filepath.Base(o.Source) == filepath.Base(hint) {
-					names = append(names, p.objectSource(o))
-				}
-			}
-		}
-		if f, ok := pick(names); ok {
-			return f, FromBuild
 		}
 	}
-	if len(source) == 0 && hint == "" {
-		return "", "" // string literals alone: nothing the DWARF units could match
-	}
-	if p.dwarf() {
-		var names []string
-		dn := known(func(n string) bool { return p.cStatics.has(n) || p.hasExternal(n) })
-		if len(dn) > 0 {
-			for _, i := range p.unitsDefining(dn) {
+	return pickFile(names, hint)
+}
+
+// dwarfGroupFile is groupFile from the DWARF units.
+func (p *provenance) dwarfGroupFile(source []string, hint string) (string, bool) {
+	var names []string
+	dn := knownNames(source, func(n string) bool { return p.cStatics.has(n) || p.hasExternal(n) })
+	if len(dn) > 0 {
+		for _, i := range p.unitsDefining(dn) {
+			names = append(names, p.unitPath(i))
+		}
+	} else if hint != "" {
+		// Nothing the units list (a group of string literals): the
+		// unit of the STT_FILE's name, if only one has it.
+		for i := range p.units {
+			if !p.units[i].Asm() && filepath.Base(p.units[i].Name) == filepath.Base(hint) {
 				names = append(names, p.unitPath(i))
 			}
-		} else if hint != "" {
-			// Nothing the units list (a group of string literals): the
-			// unit of the STT_FILE's name, if only one has it.
-			for i := range p.units {
-				if !p.units[i].Asm() && filepath.Base(p.units[i].Name) == filepath.Base(hint) {
-					names = append(names, p.unitPath(i))
-				}
-			}
-		}
-		if f, ok := pick(names); ok {
-			return f, FromDWARF
 		}
 	}
-	return hint, hintFrom
+	return pickFile(names, hint)
 }
 
 func (p *provenance) hasExternal(n string) bool {

@@ -261,6 +261,51 @@ func prepare(opts Options) (*session, error) {
 // prepareContext reads the inputs and evaluates every configuration; it
 // stops when ctx is done, and stop ends the evaluations.
 func prepareContext(ctx context.Context, stop *atomic.Bool, opts Options) (*session, error) {
+	s, err := loadSession(ctx, stop, opts)
+	if err != nil {
+		return nil, err
+	}
+	mkText, err := s.parseInputs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	toolchains := opts.Toolchains
+	if len(toolchains) == 0 {
+		toolchains = model.Toolchains()
+	}
+	s.modes = s.findModes()
+	helpers, err := s.helpers()
+	if err != nil {
+		return nil, err
+	}
+	s.track = rules.ReachWanted(s.makefile)
+	s.reads = eval.Reads(s.makefile, s.track, rules.Watched...)
+	// Only a Makefile that re-runs itself has a first make apart from the
+	// final one (kernel-shaped fixtures without it are read as one make).
+	if strings.Contains(mkText, "sub_make_done") {
+		if err := s.firstMakeStop(helpers, toolchains[0]); err != nil {
+			return nil, err
+		}
+	}
+	matrix := model.Matrix(s.modes, toolchains)
+	if opts.Build != "" {
+		if s.build, err = loadBuild(opts.Build, s.modes); err != nil {
+			return nil, err
+		}
+		matrix = append(matrix, s.build.config)
+	}
+	errs := s.evaluateAll(matrix, helpers)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := firstEvalError(errs); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// loadSession reads the tree and the patches and applies the patches.
+func loadSession(ctx context.Context, stop *atomic.Bool, opts Options) (*session, error) {
 	t, err := loadTree(opts.Path, opts.Stdin)
 	if err != nil {
 		return nil, err
@@ -282,16 +327,24 @@ func prepareContext(ctx context.Context, stop *atomic.Bool, opts Options) (*sess
 			s.apply(p)
 		}
 	}
+	return s, nil
+}
+
+// parseInputs parses the patched Makefile and the Kconfig files, those of
+// the hunks that did not apply included, and returns the Makefile's text.
+func (s *session) parseInputs(ctx context.Context) (string, error) {
+	t := s.tree
 	mkDoc := t.docs[pathMakefile]
 	if mkDoc == nil {
-		return nil, &InputError{File: t.name(pathMakefile), Err: errors.New("a patch deleted the Makefile")}
+		return "", &InputError{File: t.name(pathMakefile), Err: errors.New("a patch deleted the Makefile")}
 	}
+	var err error
 	s.makefile, err = makefile.ParseString(t.name(pathMakefile), mkDoc.Text(), 0)
 	if err != nil {
-		return nil, limitError(err)
+		return "", limitError(err)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return "", err
 	}
 	for _, rel := range t.kconfigPaths() {
 		s.kfiles = append(s.kfiles, kconfig.Parse(t.name(rel), []byte(t.docs[rel].Text())))
@@ -301,33 +354,14 @@ func prepareContext(ctx context.Context, stop *atomic.Bool, opts Options) (*sess
 			s.kfiles = append(s.kfiles, fr.kconfig)
 		}
 	}
-	toolchains := opts.Toolchains
-	if len(toolchains) == 0 {
-		toolchains = model.Toolchains()
-	}
-	s.modes = s.findModes()
-	helpers, err := s.helpers()
-	if err != nil {
-		return nil, err
-	}
-	s.track = rules.ReachWanted(s.makefile)
-	s.reads = eval.Reads(s.makefile, s.track, rules.Watched...)
-	// Only a Makefile that re-runs itself has a first make apart from the
-	// final one (kernel-shaped fixtures without it are read as one make).
-	if strings.Contains(mkDoc.Text(), "sub_make_done") {
-		if err := s.firstMakeStop(helpers, toolchains[0]); err != nil {
-			return nil, err
-		}
-	}
-	// Configurations are independent: evaluate them in parallel. The
-	// parsed files are only read.
-	matrix := model.Matrix(s.modes, toolchains)
-	if opts.Build != "" {
-		if s.build, err = loadBuild(opts.Build, s.modes); err != nil {
-			return nil, err
-		}
-		matrix = append(matrix, s.build.config)
-	}
+	return mkDoc.Text(), nil
+}
+
+// evaluateAll evaluates the configurations of matrix into s.configs and
+// returns their errors; with a build, its configuration is the last.
+// Configurations are independent: they are evaluated in parallel, and the
+// parsed files are only read.
+func (s *session) evaluateAll(matrix []model.Config, helpers map[string]bool) []error {
 	s.configs = make([]*rules.Evaluated, len(matrix))
 	errs := make([]error, len(matrix))
 	var wg sync.WaitGroup
@@ -356,23 +390,24 @@ func prepareContext(ctx context.Context, stop *atomic.Bool, opts Options) (*sess
 	}
 	close(next)
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	// The first error in matrix order is the one reported; evaluations
-	// cancelled because of it have errors too.
+	return errs
+}
+
+// firstEvalError is the first error in matrix order: evaluations cancelled
+// because of it have errors too, which it is preferred to.
+func firstEvalError(errs []error) error {
 	for _, err := range errs {
 		var le *eval.LimitError
 		if err != nil && !(errors.As(err, &le) && le.Cancelled) {
-			return nil, err
+			return err
 		}
 	}
 	for _, err := range errs {
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return s, nil
+	return nil
 }
 
 func limitError(err error) error {

@@ -238,15 +238,7 @@ func (p *prober) probe(ctx context.Context, t Target) Result {
 	// Consistent until a verdict contradicts a prediction.
 	res := Result{Path: t.Path, Name: t.Name, Source: t.Source, Groups: []Group{}, FailedFlags: [][]string{}, Warnings: []string{}, Consistent: true}
 	if t.Err != nil {
-		res.Path = t.Name
-		res.Error = t.Err.Error()
-		var he *HintError
-		if errors.As(t.Err, &he) {
-			res.ErrorHint = &he.Hint
-		}
-		res.Flavor = string(FlavorUnknown)
-		res.Expected = string(ExpectUnknown)
-		return res
+		return unusableTarget(res, t)
 	}
 	cl, err := newCommandLines(t.Path, p.flags, p.ldflags)
 	if err != nil {
@@ -273,25 +265,7 @@ func (p *prober) probe(ctx context.Context, t Target) Result {
 	id := ParseIdentity(tryRun.stdout.String())
 	supported := strings.TrimSpace(verdict.stdout) != ""
 	groups := Groups(p.flags)
-	var scripts []string
-	if id.Flavor == FlavorUnknown {
-		scripts = append(scripts, cl.version)
-	}
-	// A group the refusal calls an unknown option by name is refused alone
-	// too, whatever else is on the command line: only the others run alone.
-	var named []string
-	var told []bool // groups whose alone verdict the refusal already gives
-	if !supported {
-		named, told = p.namedGroups(id, tryRun.ran, tryRun.stderr.String(), groups)
-		for i := range groups {
-			if !told[i] {
-				scripts = append(scripts, cl.groups[i])
-			}
-		}
-		if cl.ldflagsAlone != "" {
-			scripts = append(scripts, cl.ldflagsAlone)
-		}
-	}
+	scripts, named, told := p.followUps(cl, id, &tryRun, supported, groups)
 	outs, err := p.runAll(ctx, sb, scripts)
 	if err != nil {
 		return p.failed(res, t, err)
@@ -314,6 +288,44 @@ func (p *prober) probe(ctx context.Context, t Target) Result {
 	}
 	p.judge(&res, id, groups)
 	return res
+}
+
+// unusableTarget is the result for a target that names no usable linker.
+func unusableTarget(res Result, t Target) Result {
+	res.Path = t.Name
+	res.Error = t.Err.Error()
+	var he *HintError
+	if errors.As(t.Err, &he) {
+		res.ErrorHint = &he.Hint
+	}
+	res.Flavor = string(FlavorUnknown)
+	res.Expected = string(ExpectUnknown)
+	return res
+}
+
+// followUps are the scripts to run after the try-run: --version when -v
+// printed no banner, and after a refusal each flag group alone and
+// KBUILD_LDFLAGS alone. A group the refusal calls an unknown option by
+// name is refused alone too, whatever else is on the command line: named
+// and told (the groups whose alone verdict the refusal already gives) say
+// which, and only the others run alone.
+func (p *prober) followUps(cl *commandLines, id Identity, tryRun *linkerOutput, supported bool, groups [][]string) (scripts, named []string, told []bool) {
+	if id.Flavor == FlavorUnknown {
+		scripts = append(scripts, cl.version)
+	}
+	if supported {
+		return scripts, nil, nil
+	}
+	named, told = p.namedGroups(id, tryRun.ran, tryRun.stderr.String(), groups)
+	for i := range groups {
+		if !told[i] {
+			scripts = append(scripts, cl.groups[i])
+		}
+	}
+	if cl.ldflagsAlone != "" {
+		scripts = append(scripts, cl.ldflagsAlone)
+	}
+	return scripts, named, told
 }
 
 // commandLines are the shell command lines of one linker's runs, every

@@ -111,20 +111,13 @@ type checkInputs struct {
 	skipped           []check.Skip
 }
 
+// runCheck is the check command: it reads the build's configuration, probes
+// the linker, lints the Makefile and correlates the build into one report
+// with a verdict.
 func runCheck(c *cli.Context) error {
-	format, err := report.ParseFormat(c.String("format"), report.Text, report.JSON, report.SARIF)
+	format, textOpts, err := checkArguments(c)
 	if err != nil {
-		return usageError("check: %v", err)
-	}
-	if c.NArg() > 0 {
-		return usageError("check takes no file arguments (got %q): use --tree, --build and --orig", c.Args().First())
-	}
-	if c.Duration("timeout") <= 0 {
-		return usageError("check: --timeout must be positive, e.g. 10s")
-	}
-	textOpts, err := textOptions(c)
-	if err != nil {
-		return usageError("check: %v", err)
+		return err
 	}
 	in, err := checkFindInputs(c)
 	if err != nil {
@@ -150,37 +143,12 @@ func runCheck(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-
-	// Makefile.
-	if in.tree != "" {
-		prog.say("linting the Makefile")
-		lr, err := lint.RunContext(c.Context, checkLintOptions(in, recorded))
-		if err != nil {
-			return couldNotRun(err)
-		}
-		rep.Lint = lr
-	}
-
-	// Build.
-	if in.vmlinux != "" {
-		cr, err := checkCorrelate(in, c.Int("max-suffixed"), prog)
-		if err != nil {
-			return couldNotRun(err)
-		}
-		rep.Correlate = cr
+	if err := checkMakefileAndBuild(c, in, recorded, rep, prog); err != nil {
+		return err
 	}
 	prog.done()
 
-	dec := check.Decide(check.Inputs{
-		Config: rep.Config, Probe: rep.Probe, Lint: rep.Lint, Correlate: rep.Correlate,
-		AllLinkers: sel.All, LinkerChoice: how, Orig: rep.Orig, Skipped: skipped, Demo: in.demo,
-	})
-	dec.RenderNext(checkAsk)
-	rep.Verdict, rep.Status, rep.Summary, rep.Next = dec.Verdict, dec.Status, dec.Summary, dec.Next
-	rep.Skipped = make([]string, len(dec.Skipped))
-	for i, sk := range dec.Skipped {
-		rep.Skipped[i] = sk.String()
-	}
+	checkDecide(rep, in, sel, how, skipped)
 	if err := (reportWriters{
 		json:  func(w io.Writer) error { return report.WriteJSON(w, rep) },
 		sarif: func(w io.Writer) error { return report.WriteJSON(w, checkSARIF(rep)) },
@@ -192,6 +160,61 @@ func runCheck(c *cli.Context) error {
 		return nil
 	}
 	return withStatus(rep.Status)
+}
+
+// checkArguments checks check's flags and arguments, and returns the
+// report format and the text report's options.
+func checkArguments(c *cli.Context) (report.Format, lint.TextOptions, error) {
+	format, err := report.ParseFormat(c.String("format"), report.Text, report.JSON, report.SARIF)
+	if err != nil {
+		return format, lint.TextOptions{}, usageError("check: %v", err)
+	}
+	if c.NArg() > 0 {
+		return format, lint.TextOptions{}, usageError("check takes no file arguments (got %q): use --tree, --build and --orig", c.Args().First())
+	}
+	if c.Duration("timeout") <= 0 {
+		return format, lint.TextOptions{}, usageError("check: --timeout must be positive, e.g. 10s")
+	}
+	textOpts, err := textOptions(c)
+	if err != nil {
+		return format, textOpts, usageError("check: %v", err)
+	}
+	return format, textOpts, nil
+}
+
+// checkMakefileAndBuild lints the tree's Makefile and correlates the
+// build's vmlinux into rep, each when there is one.
+func checkMakefileAndBuild(c *cli.Context, in *checkInputs, recorded map[string]string, rep *checkReport, prog *progress) error {
+	if in.tree != "" {
+		prog.say("linting the Makefile")
+		lr, err := lint.RunContext(c.Context, checkLintOptions(in, recorded))
+		if err != nil {
+			return couldNotRun(err)
+		}
+		rep.Lint = lr
+	}
+	if in.vmlinux != "" {
+		cr, err := checkCorrelate(in, c.Int("max-suffixed"), prog)
+		if err != nil {
+			return couldNotRun(err)
+		}
+		rep.Correlate = cr
+	}
+	return nil
+}
+
+// checkDecide puts the verdict on the findings of every area into rep.
+func checkDecide(rep *checkReport, in *checkInputs, sel probe.Selection, how string, skipped []check.Skip) {
+	dec := check.Decide(check.Inputs{
+		Config: rep.Config, Probe: rep.Probe, Lint: rep.Lint, Correlate: rep.Correlate,
+		AllLinkers: sel.All, LinkerChoice: how, Orig: rep.Orig, Skipped: skipped, Demo: in.demo,
+	})
+	dec.RenderNext(checkAsk)
+	rep.Verdict, rep.Status, rep.Summary, rep.Next = dec.Verdict, dec.Status, dec.Summary, dec.Next
+	rep.Skipped = make([]string, len(dec.Skipped))
+	for i, sk := range dec.Skipped {
+		rep.Skipped[i] = sk.String()
+	}
 }
 
 // checkBuildConfig reads the build's .config into the report and returns

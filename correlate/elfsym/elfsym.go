@@ -306,80 +306,114 @@ func describeNotELF(head []byte) string {
 	return "not an ELF file (no \\x7fELF magic)"
 }
 
-// header field layout: offsets of e_type.. fields differ by class.
+// readHeader reads the ELF header, the section header table and the
+// section names.
 func (f *File) readHeader() error {
+	t, err := f.readELFHeader()
+	if err != nil {
+		return err
+	}
+	raw, strndx, err := f.readSectionTable(t)
+	if err != nil {
+		return err
+	}
+	if strndx == SHNUndef {
+		return nil // no section names: legal, if unusual
+	}
+	if count := uint64(len(f.Sections)); strndx >= count {
+		return f.errorf(int64(t.hsize)-2, "section name table index %d out of range (%d sections)", strndx, count)
+	}
+	return f.nameSections(raw, strndx, t)
+}
+
+// sectionTable is where the ELF header says the section header table is.
+type sectionTable struct {
+	hsize   int // the ELF header's size
+	off     uint64
+	entsize uint16
+	num     uint16 // 0: in section 0
+	strndx  uint16 // shnXIndex: in section 0
+}
+
+// readELFHeader reads the type and machine of the ELF header, and where
+// the section header table is. Header field offsets differ by class.
+func (f *File) readELFHeader() (sectionTable, error) {
 	bo := f.ByteOrder
 	var hdr [64]byte
-	hsize := 52
+	t := sectionTable{hsize: 52}
 	if f.Class == Class64 {
-		hsize = 64
+		t.hsize = 64
 	}
-	if err := f.readAt(hdr[:hsize], 0, "ELF header"); err != nil {
-		return err
+	if err := f.readAt(hdr[:t.hsize], 0, "ELF header"); err != nil {
+		return t, err
 	}
 	f.Type = bo.Uint16(hdr[16:])
 	f.Machine = bo.Uint16(hdr[18:])
-	var shoff uint64
-	var shentsize, shnum, shstrndx uint16
 	if f.Class == Class64 {
-		shoff = bo.Uint64(hdr[40:])
-		shentsize = bo.Uint16(hdr[58:])
-		shnum = bo.Uint16(hdr[60:])
-		shstrndx = bo.Uint16(hdr[62:])
+		t.off = bo.Uint64(hdr[40:])
+		t.entsize = bo.Uint16(hdr[58:])
+		t.num = bo.Uint16(hdr[60:])
+		t.strndx = bo.Uint16(hdr[62:])
 	} else {
-		shoff = uint64(bo.Uint32(hdr[32:]))
-		shentsize = bo.Uint16(hdr[46:])
-		shnum = bo.Uint16(hdr[48:])
-		shstrndx = bo.Uint16(hdr[50:])
+		t.off = uint64(bo.Uint32(hdr[32:]))
+		t.entsize = bo.Uint16(hdr[46:])
+		t.num = bo.Uint16(hdr[48:])
+		t.strndx = bo.Uint16(hdr[50:])
 	}
-	if shoff == 0 {
-		return f.errorf(-1, "no section header table (e_shoff is 0): the file was stripped of sections and has no symbol table to read")
+	if t.off == 0 {
+		return t, f.errorf(-1, "no section header table (e_shoff is 0): the file was stripped of sections and has no symbol table to read")
 	}
 	want := uint16(40)
 	if f.Class == Class64 {
 		want = 64
 	}
-	if shentsize != want {
-		return f.errorf(int64(hsize)-6, "section header entry size %d, want %d for %s", shentsize, want, f.Class)
+	if t.entsize != want {
+		return t, f.errorf(int64(t.hsize)-6, "section header entry size %d, want %d for %s", t.entsize, want, f.Class)
 	}
-	if shoff > uint64(f.size) {
-		return f.errorf(-1, "section header table offset %#x is past the end of the file (%d bytes)", shoff, f.size)
+	if t.off > uint64(f.size) {
+		return t, f.errorf(-1, "section header table offset %#x is past the end of the file (%d bytes)", t.off, f.size)
 	}
+	return t, nil
+}
+
+// readSectionTable reads the section headers into f.Sections, and
+// returns their raw bytes and the index of the section name table.
+func (f *File) readSectionTable(t sectionTable) ([]byte, uint64, error) {
 	// Section 0 carries the real count and string table index when they do
 	// not fit in the header (more than 0xff00 sections, as in vmlinux.o).
-	first, err := f.readSectionHeader(shoff)
+	first, err := f.readSectionHeader(t.off)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
-	count := uint64(shnum)
+	count := uint64(t.num)
 	if count == 0 {
 		count = first.Size
 	}
-	strndx := uint64(shstrndx)
-	if shstrndx == shnXIndex {
+	strndx := uint64(t.strndx)
+	if t.strndx == shnXIndex {
 		strndx = uint64(first.Link)
 	}
 	if count == 0 {
-		return f.errorf(int64(shoff), "section header table is empty")
+		return nil, 0, f.errorf(int64(t.off), "section header table is empty")
 	}
-	if count > (uint64(f.size)-shoff)/uint64(shentsize) {
-		return f.errorf(int64(shoff), "section header table claims %d entries of %d bytes, more than the %d bytes left in the file", count, shentsize, uint64(f.size)-shoff)
+	if count > (uint64(f.size)-t.off)/uint64(t.entsize) {
+		return nil, 0, f.errorf(int64(t.off), "section header table claims %d entries of %d bytes, more than the %d bytes left in the file", count, t.entsize, uint64(f.size)-t.off)
 	}
-	raw := make([]byte, count*uint64(shentsize))
-	if err := f.readAt(raw, int64(shoff), "section header table"); err != nil {
-		return err
+	raw := make([]byte, count*uint64(t.entsize))
+	if err := f.readAt(raw, int64(t.off), "section header table"); err != nil {
+		return nil, 0, err
 	}
 	f.Sections = make([]Section, count)
 	for i := range f.Sections {
-		f.Sections[i] = f.decodeSectionHeader(raw[uint64(i)*uint64(shentsize):])
+		f.Sections[i] = f.decodeSectionHeader(raw[uint64(i)*uint64(t.entsize):])
 		f.Sections[i].Index = i
 	}
-	if strndx == SHNUndef {
-		return nil // no section names: legal, if unusual
-	}
-	if strndx >= count {
-		return f.errorf(int64(hsize)-2, "section name table index %d out of range (%d sections)", strndx, count)
-	}
+	return raw, strndx, nil
+}
+
+// nameSections names the sections from the section name table, section
+// strndx; raw is the section header table.
+func (f *File) nameSections(raw []byte, strndx uint64, t sectionTable) error {
 	names, err := f.sectionBytes(&f.Sections[strndx], "section name table")
 	if err != nil {
 		return err
@@ -394,7 +428,7 @@ func (f *File) readHeader() error {
 		}
 		name, ok := cstring(table, off)
 		if !ok {
-			return f.errorf(int64(shoff)+int64(i)*int64(shentsize), "section %d: name offset %#x is outside the section name table or has no NUL", i, off)
+			return f.errorf(int64(t.off)+int64(i)*int64(t.entsize), "section %d: name offset %#x is outside the section name table or has no NUL", i, off)
 		}
 		s.Name = name
 	}

@@ -59,76 +59,31 @@ func ReadArchive(r io.ReaderAt, size int64, path string) (members []Member, thin
 	if !isAr {
 		return nil, false, &ArchiveError{Path: path, Offset: 0, Msg: "not an ar archive"}
 	}
-	var longNames []byte
+	a := &archiveReader{r: r, size: size, path: path, thin: thin}
 	off := int64(8)
 	for off < size {
 		if size-off < headerSize {
 			if allSpace(r, off, size) {
 				break
 			}
-			return nil, thin, &ArchiveError{Path: path, Offset: off, Msg: "truncated member header"}
+			return nil, thin, a.fail(off, "truncated member header")
 		}
-		var h [headerSize]byte
-		if n, err := r.ReadAt(h[:], off); n < headerSize {
-			return nil, thin, &ArchiveError{Path: path, Offset: off, Msg: fmt.Sprintf("reading member header: %v", err)}
-		}
-		if h[58] != '`' || h[59] != '\n' {
-			return nil, thin, &ArchiveError{Path: path, Offset: off, Msg: "bad member header terminator"}
-		}
-		name := strings.TrimRight(string(h[0:16]), " ")
-		sizeField := strings.TrimSpace(string(h[48:58]))
-		msize, perr := strconv.ParseInt(sizeField, 10, 64)
-		if perr != nil || msize < 0 {
-			return nil, thin, &ArchiveError{Path: path, Offset: off + 48, Msg: fmt.Sprintf("bad member size %q", sizeField)}
+		name, msize, err := a.memberHeader(off)
+		if err != nil {
+			return nil, thin, err
 		}
 		data := off + headerSize
 		// Special members always carry their data, also in thin archives.
 		special := name == "/" || name == "//" || name == "/SYM64/" || strings.HasPrefix(name, "__.SYMDEF")
 		stored := !thin || special
 		if stored && msize > size-data {
-			return nil, thin, &ArchiveError{Path: path, Offset: off, Msg: fmt.Sprintf("member %q of %d bytes runs past the end of the archive", name, msize)}
+			return nil, thin, a.fail(off, fmt.Sprintf("member %q of %d bytes runs past the end of the archive", name, msize))
 		}
-		member := Member{Offset: data, Size: msize}
-		if thin && !special {
-			member.Offset = -1
+		member, isMember, err := a.member(name, off, msize, special)
+		if err != nil {
+			return nil, thin, err
 		}
-		switch {
-		case name == "//":
-			if msize > 64<<20 {
-				return nil, thin, &ArchiveError{Path: path, Offset: off, Msg: "long name table larger than 64 MiB"}
-			}
-			longNames = make([]byte, msize)
-			if n, _ := r.ReadAt(longNames, data); int64(n) != msize {
-				return nil, thin, &ArchiveError{Path: path, Offset: data, Msg: "truncated long name table"}
-			}
-		case special:
-		case strings.HasPrefix(name, "#1/"): // BSD: the name follows the header
-			n, perr := strconv.Atoi(strings.TrimSpace(name[3:]))
-			if perr != nil || n < 0 || int64(n) > msize {
-				return nil, thin, &ArchiveError{Path: path, Offset: off, Msg: fmt.Sprintf("bad BSD member name %q", name)}
-			}
-			nb := make([]byte, n)
-			if k, _ := r.ReadAt(nb, data); k != n {
-				return nil, thin, &ArchiveError{Path: path, Offset: data, Msg: "truncated BSD member name"}
-			}
-			member.Name = strings.TrimRight(string(nb), "\x00")
-			member.Offset += int64(n)
-			member.Size -= int64(n)
-			members = append(members, member)
-		case strings.HasPrefix(name, "/"): // GNU: "/offset" into the long name table
-			idx, perr := strconv.Atoi(name[1:])
-			if perr != nil || idx < 0 || idx >= len(longNames) {
-				return nil, thin, &ArchiveError{Path: path, Offset: off, Msg: fmt.Sprintf("member name %q does not point into the long name table", name)}
-			}
-			rest := longNames[idx:]
-			end := bytes.IndexByte(rest, '\n')
-			if end < 0 {
-				end = len(rest)
-			}
-			member.Name = strings.TrimSuffix(string(rest[:end]), "/")
-			members = append(members, member)
-		default:
-			member.Name = strings.TrimSuffix(name, "/")
+		if isMember {
 			members = append(members, member)
 		}
 		if stored {
@@ -141,6 +96,87 @@ func ReadArchive(r io.ReaderAt, size int64, path string) (members []Member, thin
 		}
 	}
 	return members, thin, nil
+}
+
+// archiveReader reads the members of one archive.
+type archiveReader struct {
+	r         io.ReaderAt
+	size      int64
+	path      string
+	thin      bool
+	longNames []byte // the GNU long name table, once read
+}
+
+func (a *archiveReader) fail(off int64, msg string) error {
+	return &ArchiveError{Path: a.path, Offset: off, Msg: msg}
+}
+
+// memberHeader reads the name and the size of the member header at off.
+func (a *archiveReader) memberHeader(off int64) (string, int64, error) {
+	var h [headerSize]byte
+	if n, err := a.r.ReadAt(h[:], off); n < headerSize {
+		return "", 0, a.fail(off, fmt.Sprintf("reading member header: %v", err))
+	}
+	if h[58] != '`' || h[59] != '\n' {
+		return "", 0, a.fail(off, "bad member header terminator")
+	}
+	name := strings.TrimRight(string(h[0:16]), " ")
+	sizeField := strings.TrimSpace(string(h[48:58]))
+	msize, perr := strconv.ParseInt(sizeField, 10, 64)
+	if perr != nil || msize < 0 {
+		return "", 0, a.fail(off+48, fmt.Sprintf("bad member size %q", sizeField))
+	}
+	return name, msize, nil
+}
+
+// member reads the member whose header, at off, gives name and msize. A
+// special member is not one (isMember is false); the long name table is
+// kept for the members after it.
+func (a *archiveReader) member(name string, off, msize int64, special bool) (m Member, isMember bool, err error) {
+	data := off + headerSize
+	m = Member{Offset: data, Size: msize}
+	if a.thin && !special {
+		m.Offset = -1
+	}
+	switch {
+	case name == "//":
+		if msize > 64<<20 {
+			return m, false, a.fail(off, "long name table larger than 64 MiB")
+		}
+		a.longNames = make([]byte, msize)
+		if n, _ := a.r.ReadAt(a.longNames, data); int64(n) != msize {
+			return m, false, a.fail(data, "truncated long name table")
+		}
+		return m, false, nil
+	case special:
+		return m, false, nil
+	case strings.HasPrefix(name, "#1/"): // BSD: the name follows the header
+		n, perr := strconv.Atoi(strings.TrimSpace(name[3:]))
+		if perr != nil || n < 0 || int64(n) > msize {
+			return m, false, a.fail(off, fmt.Sprintf("bad BSD member name %q", name))
+		}
+		nb := make([]byte, n)
+		if k, _ := a.r.ReadAt(nb, data); k != n {
+			return m, false, a.fail(data, "truncated BSD member name")
+		}
+		m.Name = strings.TrimRight(string(nb), "\x00")
+		m.Offset += int64(n)
+		m.Size -= int64(n)
+	case strings.HasPrefix(name, "/"): // GNU: "/offset" into the long name table
+		idx, perr := strconv.Atoi(name[1:])
+		if perr != nil || idx < 0 || idx >= len(a.longNames) {
+			return m, false, a.fail(off, fmt.Sprintf("member name %q does not point into the long name table", name))
+		}
+		rest := a.longNames[idx:]
+		end := bytes.IndexByte(rest, '\n')
+		if end < 0 {
+			end = len(rest)
+		}
+		m.Name = strings.TrimSuffix(string(rest[:end]), "/")
+	default:
+		m.Name = strings.TrimSuffix(name, "/")
+	}
+	return m, true, nil
 }
 
 // allSpace reports whether the bytes from off to size are padding.

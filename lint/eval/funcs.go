@@ -9,324 +9,414 @@ import (
 	"klpcheck/lint/makefile"
 )
 
-// call evaluates a built-in function.
+// call evaluates a built-in function: one function per built-in or per
+// family of built-ins that share their arguments' handling.
 func (ev *evaluator) call(c *makefile.Call, info *Info) Value {
-	pos := c.Pos()
-	ctl := ev.certain(info)
-	// arg expands argument i as data: its text may end up in the result.
-	arg := func(i int) Value {
-		if i < len(c.Args) {
-			return ev.expand(c.Args[i], info)
-		}
-		return nil
-	}
-	// ctlArg expands argument i to decide something.
-	ctlArg := func(i int) Value {
-		if i < len(c.Args) {
-			return ev.expand(c.Args[i], ctl)
-		}
-		return nil
-	}
-	unknown := func(why string) Value { return unknownValue(c.Raw, pos, info, why) }
-	notModelled := func() Value { return unknown(c.Raw) }
-	// exactArgs expands the first n arguments and requires them known.
-	exactArgs := func(n int) ([]string, bool) {
-		out := make([]string, n)
-		for i := 0; i < n; i++ {
-			v := ctlArg(i)
-			if !v.Exact() {
-				return nil, false
-			}
-			out[i] = v.String()
-		}
-		return out, true
-	}
-
+	b := &builtinCall{ev: ev, c: c, info: info, ctl: ev.certain(info), pos: c.Pos()}
 	switch c.Func {
 	case "call":
 		return ev.callFunc(c, info)
 	case "if":
 		return ev.ifFunc(c, info)
 	case "or", "and":
-		var last Value
-		for i := range c.Args {
-			v := ev.expand(trimExpr(c.Args[i]), ctl)
-			if !v.Exact() {
-				return unknown("$(" + c.Func + " ...) over unknown text")
-			}
-			empty := v.Len() == 0
-			if c.Func == "or" && !empty {
-				return ev.withContext(v, info)
-			}
-			if c.Func == "and" && empty {
-				return nil
-			}
-			last = v
-		}
-		if c.Func == "or" {
-			return nil
-		}
-		return ev.withContext(last, info)
+		return b.orAnd()
 	case "foreach":
 		return ev.foreach(c, info)
-	case "subst":
-		a, ok := exactArgs(2)
-		text := arg(2)
-		if !ok || text.HasUnknown() {
-			return notModelled()
-		}
-		return substValue(a[0], a[1], text, pos)
-	case "patsubst":
-		a, ok := exactArgs(2)
-		text := arg(2)
-		if !ok || text.HasUnknown() {
-			return notModelled()
-		}
-		return patsubst(a[0], a[1], text, pos)
+	case "subst", "patsubst":
+		return b.subst()
 	case "strip":
-		return joinWords(arg(0).Words())
+		return joinWords(b.arg(0).Words())
 	case "findstring":
-		find := arg(0)
-		in := ctlArg(1)
-		if !find.Exact() || !in.Exact() {
-			return notModelled()
-		}
-		if strings.Contains(in.String(), find.String()) {
-			return find
-		}
-		return nil
+		return b.findstring()
 	case "filter", "filter-out":
-		pats := ctlArg(0)
-		text := arg(1)
-		if !pats.Exact() || text.HasUnknown() {
-			return notModelled()
-		}
-		var ps []string
-		for _, w := range pats.Words() {
-			ps = append(ps, w.Text())
-		}
-		var keep []Word
-		for _, w := range text.Words() {
-			m := false
-			for _, p := range ps {
-				if _, ok := patternMatch(p, w.Text()); ok {
-					m = true
-					break
-				}
-			}
-			if m == (c.Func == "filter") {
-				keep = append(keep, w)
-			}
-		}
-		return joinWords(keep)
+		return b.filter()
 	case "sort":
-		text := arg(0)
-		if text.HasUnknown() {
-			return notModelled()
-		}
-		words := text.Words()
-		sort.SliceStable(words, func(i, j int) bool { return words[i].Text() < words[j].Text() })
-		var out []Word
-		for i, w := range words {
-			if i > 0 && w.Text() == words[i-1].Text() {
-				continue
-			}
-			out = append(out, w)
-		}
-		return joinWords(out)
+		return b.sortWords()
 	case "words":
-		text := arg(0)
-		if text.HasUnknown() {
-			return notModelled()
-		}
-		n := 0
-		text.eachWord(func(int, int) bool { n++; return true })
-		return computed(strconv.Itoa(n), pos, info)
+		return b.words()
 	case "word", "wordlist":
-		n := 1
-		if c.Func == "wordlist" {
-			n = 2
-		}
-		a, ok := exactArgs(n)
-		text := arg(n)
-		if !ok || text.HasUnknown() {
-			return notModelled()
-		}
-		from, err := strconv.Atoi(strings.TrimSpace(a[0]))
-		to := from
-		if err == nil && n == 2 {
-			to, err = strconv.Atoi(strings.TrimSpace(a[1]))
-		}
-		if err != nil || from < 1 {
-			ev.problem(pos, "invalid argument to the '%s' function", c.Func)
-			return unknown("invalid $(" + c.Func + ")")
-		}
-		var picked []Word
-		k := 0
-		text.eachWord(func(i, j int) bool {
-			k++
-			if k >= from && k <= to {
-				picked = append(picked, text.span(i, j))
-			}
-			return k < to
-		})
-		return joinWords(picked)
+		return b.wordRange()
 	case "firstword", "lastword":
-		text := arg(0)
-		if text.HasUnknown() {
-			return notModelled()
-		}
-		a, b := -1, -1
-		text.eachWord(func(i, j int) bool {
-			a, b = i, j
-			return c.Func == "lastword"
-		})
-		if a < 0 {
-			return nil
-		}
-		return text.span(a, b).Segs
+		return b.endWord()
 	case "dir", "notdir", "suffix", "basename":
-		text := arg(0)
-		if text.HasUnknown() {
-			return notModelled()
-		}
-		var out []Word
-		for _, w := range text.Words() {
-			s, keep := pathPart(c.Func, w.Text())
-			if keep {
-				out = append(out, Word{Segs: computed(s, w.Pos(), w.Info())})
-			}
-		}
-		return joinWords(out)
+		return b.pathParts()
 	case "addprefix", "addsuffix":
-		a, ok := exactArgs(1)
-		text := arg(1)
-		if !ok || text.HasUnknown() {
-			return notModelled()
-		}
-		var out []Word
-		for _, w := range text.Words() {
-			s := a[0] + w.Text()
-			if c.Func == "addsuffix" {
-				s = w.Text() + a[0]
-			}
-			out = append(out, Word{Segs: computed(s, w.Pos(), w.Info())})
-		}
-		return joinWords(out)
+		return b.affix()
 	case "join":
-		l, r := arg(0), arg(1)
-		if l.HasUnknown() || r.HasUnknown() {
-			return notModelled()
-		}
-		lw, rw := l.Words(), r.Words()
-		var out []Word
-		for i := 0; i < len(lw) || i < len(rw); i++ {
-			var s string
-			var at Word
-			if i < len(lw) {
-				s += lw[i].Text()
-				at = lw[i]
-			}
-			if i < len(rw) {
-				s += rw[i].Text()
-				if i >= len(lw) {
-					at = rw[i]
-				}
-			}
-			out = append(out, Word{Segs: computed(s, at.Pos(), at.Info())})
-		}
-		return joinWords(out)
+		return b.join()
 	case "value":
-		a, ok := exactArgs(1)
-		if !ok {
-			return notModelled()
-		}
-		v, defined := ev.vars[strings.TrimSpace(a[0])]
-		if !defined {
-			return nil
-		}
-		if v.flavor == simple {
-			return v.value
-		}
-		for _, p := range v.pieces {
-			if p.x == nil && p.val.HasUnknown() {
-				return notModelled()
-			}
-		}
-		var parts []string
-		for _, p := range v.pieces {
-			s := p.val.String()
-			if p.x != nil {
-				s = p.x.String()
-			}
-			if s != "" {
-				parts = append(parts, s)
-			}
-		}
-		return computed(strings.Join(parts, " "), pos, info)
+		return b.value()
 	case "origin", "flavor":
-		a, ok := exactArgs(1)
-		if !ok {
-			return notModelled()
-		}
-		name := strings.TrimSpace(a[0])
-		v, defined := ev.vars[name]
-		if !defined {
-			if ev.cfg.Unknown != nil && ev.cfg.Unknown(name) {
-				return notModelled()
-			}
-			return computed("undefined", pos, info)
-		}
-		if c.Func == "flavor" {
-			if v.flavor == simple {
-				return computed("simple", pos, info)
-			}
-			return computed("recursive", pos, info)
-		}
-		return computed(map[origin]string{originFile: "file", originCommandLine: "command line",
-			originOverride: "override", originAutomatic: "automatic"}[v.origin], pos, info)
+		return b.originFlavor()
 	case "info", "warning":
-		ctlArg(0)
+		b.ctlArg(0)
 		return nil
 	case "error":
-		// make stops whatever the message says: text klpcheck cannot
-		// compute only makes the message inexact, not the stop.
-		msg := strings.TrimSpace(ctlArg(0).String())
-		if ev.maybe > 0 {
-			ev.res.MaybeStops = append(ev.res.MaybeStops, MaybeStop{
-				Problem: Problem{Pos: pos, Msg: msg}, Why: ev.why[len(ev.why)-1]})
-			return nil
-		}
-		ev.res.Aborted = &Problem{Pos: pos, Msg: "$(error " + msg + ")"}
-		ev.res.ErrorMsg = msg
-		ev.res.StoppedByError = true
-		panic(abortPanic{})
+		return b.errorFunc()
 	case "shell":
-		return ev.shell(ctlArg(0), pos, info)
+		return ev.shell(b.ctlArg(0), b.pos, info)
 	case "eval":
-		return ev.evalFunc(c, ctlArg(0), info)
+		return ev.evalFunc(c, b.ctlArg(0), info)
 	case "abspath", "realpath":
-		// Lexically, against CURDIR. realpath would also resolve symbolic
-		// links and drop paths that do not exist; the model assumes a
-		// tree without either, as it never looks at the file system.
-		text := arg(0)
-		cur := ev.varValue("CURDIR", pos, ctl)
-		if text.HasUnknown() || !cur.Exact() || cur.Len() == 0 {
-			return notModelled()
-		}
-		var out []Word
-		for _, w := range text.Words() {
-			p := w.Text()
-			if !path.IsAbs(p) {
-				p = path.Join(cur.String(), p)
-			}
-			out = append(out, Word{Segs: computed(path.Clean(p), w.Pos(), w.Info())})
-		}
-		return joinWords(out)
+		return b.absPath()
 	}
 	// wildcard reads the file system; file writes it; guile runs code.
 	// None of them is run.
-	return notModelled()
+	return b.notModelled()
+}
+
+// builtinCall is one call of a built-in function being evaluated: info is
+// the context its result is in, ctl the certain context that arguments
+// deciding something are expanded in.
+type builtinCall struct {
+	ev   *evaluator
+	c    *makefile.Call
+	info *Info
+	ctl  *Info
+	pos  makefile.Pos
+}
+
+// arg expands argument i as data: its text may end up in the result.
+func (b *builtinCall) arg(i int) Value {
+	if i < len(b.c.Args) {
+		return b.ev.expand(b.c.Args[i], b.info)
+	}
+	return nil
+}
+
+// ctlArg expands argument i to decide something.
+func (b *builtinCall) ctlArg(i int) Value {
+	if i < len(b.c.Args) {
+		return b.ev.expand(b.c.Args[i], b.ctl)
+	}
+	return nil
+}
+
+func (b *builtinCall) unknown(why string) Value {
+	return unknownValue(b.c.Raw, b.pos, b.info, why)
+}
+
+func (b *builtinCall) notModelled() Value { return b.unknown(b.c.Raw) }
+
+// exactArgs expands the first n arguments and requires them known.
+func (b *builtinCall) exactArgs(n int) ([]string, bool) {
+	out := make([]string, n)
+	for i := 0; i < n; i++ {
+		v := b.ctlArg(i)
+		if !v.Exact() {
+			return nil, false
+		}
+		out[i] = v.String()
+	}
+	return out, true
+}
+
+// orAnd evaluates $(or) and $(and): arguments are expanded one by one
+// until one decides the result.
+func (b *builtinCall) orAnd() Value {
+	var last Value
+	for i := range b.c.Args {
+		v := b.ev.expand(trimExpr(b.c.Args[i]), b.ctl)
+		if !v.Exact() {
+			return b.unknown("$(" + b.c.Func + " ...) over unknown text")
+		}
+		empty := v.Len() == 0
+		if b.c.Func == "or" && !empty {
+			return b.ev.withContext(v, b.info)
+		}
+		if b.c.Func == "and" && empty {
+			return nil
+		}
+		last = v
+	}
+	if b.c.Func == "or" {
+		return nil
+	}
+	return b.ev.withContext(last, b.info)
+}
+
+// subst evaluates $(subst) and $(patsubst).
+func (b *builtinCall) subst() Value {
+	a, ok := b.exactArgs(2)
+	text := b.arg(2)
+	if !ok || text.HasUnknown() {
+		return b.notModelled()
+	}
+	if b.c.Func == "patsubst" {
+		return patsubst(a[0], a[1], text, b.pos)
+	}
+	return substValue(a[0], a[1], text, b.pos)
+}
+
+func (b *builtinCall) findstring() Value {
+	find := b.arg(0)
+	in := b.ctlArg(1)
+	if !find.Exact() || !in.Exact() {
+		return b.notModelled()
+	}
+	if strings.Contains(in.String(), find.String()) {
+		return find
+	}
+	return nil
+}
+
+// filter evaluates $(filter) and $(filter-out).
+func (b *builtinCall) filter() Value {
+	pats := b.ctlArg(0)
+	text := b.arg(1)
+	if !pats.Exact() || text.HasUnknown() {
+		return b.notModelled()
+	}
+	var ps []string
+	for _, w := range pats.Words() {
+		ps = append(ps, w.Text())
+	}
+	var keep []Word
+	for _, w := range text.Words() {
+		m := false
+		for _, p := range ps {
+			if _, ok := patternMatch(p, w.Text()); ok {
+				m = true
+				break
+			}
+		}
+		if m == (b.c.Func == "filter") {
+			keep = append(keep, w)
+		}
+	}
+	return joinWords(keep)
+}
+
+// sortWords evaluates $(sort): sorted, duplicates dropped.
+func (b *builtinCall) sortWords() Value {
+	text := b.arg(0)
+	if text.HasUnknown() {
+		return b.notModelled()
+	}
+	words := text.Words()
+	sort.SliceStable(words, func(i, j int) bool { return words[i].Text() < words[j].Text() })
+	var out []Word
+	for i, w := range words {
+		if i > 0 && w.Text() == words[i-1].Text() {
+			continue
+		}
+		out = append(out, w)
+	}
+	return joinWords(out)
+}
+
+func (b *builtinCall) words() Value {
+	text := b.arg(0)
+	if text.HasUnknown() {
+		return b.notModelled()
+	}
+	n := 0
+	text.eachWord(func(int, int) bool { n++; return true })
+	return computed(strconv.Itoa(n), b.pos, b.info)
+}
+
+// wordRange evaluates $(word) and $(wordlist).
+func (b *builtinCall) wordRange() Value {
+	n := 1
+	if b.c.Func == "wordlist" {
+		n = 2
+	}
+	a, ok := b.exactArgs(n)
+	text := b.arg(n)
+	if !ok || text.HasUnknown() {
+		return b.notModelled()
+	}
+	from, err := strconv.Atoi(strings.TrimSpace(a[0]))
+	to := from
+	if err == nil && n == 2 {
+		to, err = strconv.Atoi(strings.TrimSpace(a[1]))
+	}
+	if err != nil || from < 1 {
+		b.ev.problem(b.pos, "invalid argument to the '%s' function", b.c.Func)
+		return b.unknown("invalid $(" + b.c.Func + ")")
+	}
+	var picked []Word
+	k := 0
+	text.eachWord(func(i, j int) bool {
+		k++
+		if k >= from && k <= to {
+			picked = append(picked, text.span(i, j))
+		}
+		return k < to
+	})
+	return joinWords(picked)
+}
+
+// endWord evaluates $(firstword) and $(lastword).
+func (b *builtinCall) endWord() Value {
+	text := b.arg(0)
+	if text.HasUnknown() {
+		return b.notModelled()
+	}
+	i0, j0 := -1, -1
+	text.eachWord(func(i, j int) bool {
+		i0, j0 = i, j
+		return b.c.Func == "lastword"
+	})
+	if i0 < 0 {
+		return nil
+	}
+	return text.span(i0, j0).Segs
+}
+
+// pathParts evaluates $(dir), $(notdir), $(suffix) and $(basename).
+func (b *builtinCall) pathParts() Value {
+	text := b.arg(0)
+	if text.HasUnknown() {
+		return b.notModelled()
+	}
+	var out []Word
+	for _, w := range text.Words() {
+		s, keep := pathPart(b.c.Func, w.Text())
+		if keep {
+			out = append(out, Word{Segs: computed(s, w.Pos(), w.Info())})
+		}
+	}
+	return joinWords(out)
+}
+
+// affix evaluates $(addprefix) and $(addsuffix).
+func (b *builtinCall) affix() Value {
+	a, ok := b.exactArgs(1)
+	text := b.arg(1)
+	if !ok || text.HasUnknown() {
+		return b.notModelled()
+	}
+	var out []Word
+	for _, w := range text.Words() {
+		s := a[0] + w.Text()
+		if b.c.Func == "addsuffix" {
+			s = w.Text() + a[0]
+		}
+		out = append(out, Word{Segs: computed(s, w.Pos(), w.Info())})
+	}
+	return joinWords(out)
+}
+
+// join evaluates $(join): each joined word is placed where its left part
+// is, or its right part when the left list is shorter.
+func (b *builtinCall) join() Value {
+	l, r := b.arg(0), b.arg(1)
+	if l.HasUnknown() || r.HasUnknown() {
+		return b.notModelled()
+	}
+	lw, rw := l.Words(), r.Words()
+	var out []Word
+	for i := 0; i < len(lw) || i < len(rw); i++ {
+		var s string
+		var at Word
+		if i < len(lw) {
+			s += lw[i].Text()
+			at = lw[i]
+		}
+		if i < len(rw) {
+			s += rw[i].Text()
+			if i >= len(lw) {
+				at = rw[i]
+			}
+		}
+		out = append(out, Word{Segs: computed(s, at.Pos(), at.Info())})
+	}
+	return joinWords(out)
+}
+
+// value evaluates $(value): a variable's text without expanding it.
+func (b *builtinCall) value() Value {
+	a, ok := b.exactArgs(1)
+	if !ok {
+		return b.notModelled()
+	}
+	v, defined := b.ev.vars[strings.TrimSpace(a[0])]
+	if !defined {
+		return nil
+	}
+	if v.flavor == simple {
+		return v.value
+	}
+	for _, p := range v.pieces {
+		if p.x == nil && p.val.HasUnknown() {
+			return b.notModelled()
+		}
+	}
+	var parts []string
+	for _, p := range v.pieces {
+		s := p.val.String()
+		if p.x != nil {
+			s = p.x.String()
+		}
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return computed(strings.Join(parts, " "), b.pos, b.info)
+}
+
+// originFlavor evaluates $(origin) and $(flavor).
+func (b *builtinCall) originFlavor() Value {
+	a, ok := b.exactArgs(1)
+	if !ok {
+		return b.notModelled()
+	}
+	name := strings.TrimSpace(a[0])
+	v, defined := b.ev.vars[name]
+	if !defined {
+		if b.ev.cfg.Unknown != nil && b.ev.cfg.Unknown(name) {
+			return b.notModelled()
+		}
+		return computed("undefined", b.pos, b.info)
+	}
+	if b.c.Func == "flavor" {
+		if v.flavor == simple {
+			return computed("simple", b.pos, b.info)
+		}
+		return computed("recursive", b.pos, b.info)
+	}
+	return computed(map[origin]string{originFile: "file", originCommandLine: "command line",
+		originOverride: "override", originAutomatic: "automatic"}[v.origin], b.pos, b.info)
+}
+
+// errorFunc evaluates $(error): it stops the evaluation, or, under a
+// condition that may not hold, records a stop that may happen.
+func (b *builtinCall) errorFunc() Value {
+	ev := b.ev
+	// make stops whatever the message says: text klpcheck cannot
+	// compute only makes the message inexact, not the stop.
+	msg := strings.TrimSpace(b.ctlArg(0).String())
+	if ev.maybe > 0 {
+		ev.res.MaybeStops = append(ev.res.MaybeStops, MaybeStop{
+			Problem: Problem{Pos: b.pos, Msg: msg}, Why: ev.why[len(ev.why)-1]})
+		return nil
+	}
+	ev.res.Aborted = &Problem{Pos: b.pos, Msg: "$(error " + msg + ")"}
+	ev.res.ErrorMsg = msg
+	ev.res.StoppedByError = true
+	panic(abortPanic{})
+}
+
+// absPath evaluates $(abspath) and $(realpath) lexically, against CURDIR.
+// realpath would also resolve symbolic links and drop paths that do not
+// exist; the model assumes a tree without either, as it never looks at
+// the file system.
+func (b *builtinCall) absPath() Value {
+	text := b.arg(0)
+	cur := b.ev.varValue("CURDIR", b.pos, b.ctl)
+	if text.HasUnknown() || !cur.Exact() || cur.Len() == 0 {
+		return b.notModelled()
+	}
+	var out []Word
+	for _, w := range text.Words() {
+		p := w.Text()
+		if !path.IsAbs(p) {
+			p = path.Join(cur.String(), p)
+		}
+		out = append(out, Word{Segs: computed(path.Clean(p), w.Pos(), w.Info())})
+	}
+	return joinWords(out)
 }
 
 // trimExpr drops the whitespace that starts the first literal and ends the

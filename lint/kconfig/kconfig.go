@@ -229,7 +229,21 @@ func (p *kparser) expr(pos Pos, text string) Expr {
 	return e
 }
 
+// statement handles one line of a Kconfig file: kw is its keyword, rest
+// the text after it.
 func (p *kparser) statement(kw, rest string, pos Pos) {
+	if !p.entry(kw, rest, pos) && !p.block(kw, rest, pos) && !p.attribute(kw, rest, pos) {
+		p.problemOf(ProblemKeyword, pos, fmt.Sprintf("unknown Kconfig keyword %q", kw))
+	}
+	if kw != "menu" && kw != "depends" && kw != "visible" {
+		p.inMenuHead = false
+	}
+}
+
+// entry handles the keywords that start an entry: a symbol, a choice or
+// one whose attributes klpcheck does not read. It reports whether kw was
+// one of them.
+func (p *kparser) entry(kw, rest string, pos Pos) bool {
 	switch kw {
 	case "config", "menuconfig":
 		s := &Symbol{Name: rest, Pos: pos, Choice: p.choice}
@@ -252,6 +266,19 @@ func (p *kparser) statement(kw, rest string, pos Pos) {
 		p.choice = nil
 		p.cur = nil
 		p.inChoiceEntry = false
+	case "comment", "mainmenu", "source", "rsource", "osource", "orsource":
+		p.cur = nil
+		p.inChoiceEntry = false
+	default:
+		return false
+	}
+	return true
+}
+
+// block handles the if and menu blocks, whose conditions the entries in
+// them inherit. It reports whether kw opened or closed one.
+func (p *kparser) block(kw, rest string, pos Pos) bool {
+	switch kw {
 	case "if":
 		e := p.expr(pos, rest)
 		p.blocks = append(p.blocks, Dep{Pos: pos, Expr: e})
@@ -272,21 +299,18 @@ func (p *kparser) statement(kw, rest string, pos Pos) {
 			p.menus = p.menus[:n-1]
 		}
 		p.cur = nil
-	case "comment", "mainmenu", "source", "rsource", "osource", "orsource":
-		p.cur = nil
-		p.inChoiceEntry = false
+	default:
+		return false
+	}
+	return true
+}
+
+// attribute handles an attribute of the current entry, and reports
+// whether kw was one.
+func (p *kparser) attribute(kw, rest string, pos Pos) bool {
+	switch kw {
 	case "bool", "boolean", "tristate", "int", "hex", "string":
-		if kw == "boolean" {
-			kw = "bool"
-		}
-		if p.cur != nil {
-			p.cur.Type = kw
-			if rest != "" {
-				p.cur.Prompt = promptText(rest)
-			}
-		} else if p.inChoiceEntry && p.choice != nil && rest != "" {
-			p.choice.Prompt = promptText(rest)
-		}
+		p.typeLine(kw, rest)
 	case "def_bool", "def_tristate":
 		if p.cur != nil {
 			p.cur.Type = strings.TrimPrefix(kw, "def_")
@@ -303,18 +327,7 @@ func (p *kparser) statement(kw, rest string, pos Pos) {
 			p.addDefault(rest, pos)
 		}
 	case "depends":
-		on := strings.TrimPrefix(rest, "on")
-		if on == rest {
-			p.problem(pos, "expected 'depends on'")
-			return
-		}
-		e := p.expr(pos, strings.TrimSpace(on))
-		switch {
-		case p.cur != nil:
-			p.cur.Depends = append(p.cur.Depends, Dep{Pos: pos, Expr: e})
-		case p.inMenuHead:
-			p.blocks = append(p.blocks, Dep{Pos: pos, Expr: e})
-		}
+		p.dependsOn(rest, pos)
 	case "select", "imply":
 		if p.cur != nil && kw == "select" {
 			target, cond := splitIf(rest)
@@ -327,10 +340,41 @@ func (p *kparser) statement(kw, rest string, pos Pos) {
 	case "range", "option", "modules", "visible", "optional", "transitional", "allnoconfig_y", "defconfig_list", "modules_option":
 		// Do not affect the value of a symbol at its default.
 	default:
-		p.problemOf(ProblemKeyword, pos, fmt.Sprintf("unknown Kconfig keyword %q", kw))
+		return false
 	}
-	if kw != "menu" && kw != "depends" && kw != "visible" {
-		p.inMenuHead = false
+	return true
+}
+
+// typeLine handles a type, with its optional prompt, of the current
+// symbol or choice.
+func (p *kparser) typeLine(kw, rest string) {
+	if kw == "boolean" {
+		kw = "bool"
+	}
+	if p.cur != nil {
+		p.cur.Type = kw
+		if rest != "" {
+			p.cur.Prompt = promptText(rest)
+		}
+	} else if p.inChoiceEntry && p.choice != nil && rest != "" {
+		p.choice.Prompt = promptText(rest)
+	}
+}
+
+// dependsOn handles "depends on": a dependency of the current symbol, or
+// right after "menu" one of the whole menu.
+func (p *kparser) dependsOn(rest string, pos Pos) {
+	on := strings.TrimPrefix(rest, "on")
+	if on == rest {
+		p.problem(pos, "expected 'depends on'")
+		return
+	}
+	e := p.expr(pos, strings.TrimSpace(on))
+	switch {
+	case p.cur != nil:
+		p.cur.Depends = append(p.cur.Depends, Dep{Pos: pos, Expr: e})
+	case p.inMenuHead:
+		p.blocks = append(p.blocks, Dep{Pos: pos, Expr: e})
 	}
 }
 

@@ -115,20 +115,8 @@ func (p *parser) setLimit(l *LimitError) {
 // line handles one logical line, in the order GNU make 4.3's reader tries
 // the interpretations: recipe, assignment, conditional, directive, rule.
 func (p *parser) line(rl rawLine) {
-	// After a rule, a tab-led line may be a recipe line or a makefile line:
-	// that depends on the branches make takes, so both readings are kept.
-	// A line that would open or close a conditional cannot be kept both
-	// ways; the text's own context decides it.
-	if strings.HasPrefix(rl.text, "\t") && p.lastRule != nil {
-		alt, structural := p.alternative(rl)
-		if !structural || p.inRule != nil {
-			rule := p.inRule
-			if rule == nil {
-				rule = p.lastRule
-			}
-			p.add(&Recipe{At: Pos{File: p.file, Line: rl.line, Col: 2}, Text: rl.text[1:], Rule: rule, Alt: alt})
-			return
-		}
+	if p.recipeLine(rl) {
+		return
 	}
 	text, lm := rl.collapse(p.fileRef)
 	text, lm = removeComment(text, lm)
@@ -145,87 +133,12 @@ func (p *parser) line(rl rawLine) {
 
 	if va, ok := parseVarAssignment(text, start); ok {
 		p.inRule = nil
-		switch {
-		case va.define:
-			p.define(va, text, lm, ep, at)
-		case va.undefine:
-			name := strings.TrimRight(text[va.nameStart:], " \t")
-			p.add(&Undefine{At: at, Mods: va.mods, Name: ep.parse(va.nameStart, va.nameStart+len(name), 0)})
-		default:
-			// The statement and its name in one allocation, which also
-			// fills the size class the statement alone would leave.
-			an := &struct {
-				a    Assign
-				name Expr
-			}{}
-			ep.fill(&an.name, va.nameStart, va.nameEnd, 0)
-			an.a = Assign{At: at, Mods: va.mods, Name: &an.name, Op: va.op, Value: ep.parse(va.valueStart, len(text), 0)}
-			p.add(&an.a)
-		}
+		p.assignment(va, text, lm, ep, at)
 		return
 	}
 
-	wordEnd := start
-	for wordEnd < len(text) && !isSpace(text[wordEnd]) {
-		wordEnd++
-	}
-	word := text[start:wordEnd]
-	rest := wordEnd
-	for rest < len(text) && isSpace(text[rest]) {
-		rest++
-	}
-
-	switch word {
-	case "ifdef", "ifndef", "ifeq", "ifneq":
-		b := p.condition(CondKind(word), text, rest, lm, ep, at)
-		if len(p.stack) >= MaxCondDepth {
-			p.setLimit(&LimitError{Pos: at, Msg: "conditionals nested more than 100000 deep"})
-			return
-		}
-		c := &Cond{Branches: []*Branch{b}}
-		p.add(c)
-		p.stack = append(p.stack, condFrame{cond: c, outer: p.body})
-		p.body = &b.Body
-		return
-	case "else":
-		p.elseLine(text, rest, lm, ep, at)
-		return
-	case "endif":
-		if rest < len(text) {
-			p.problemAt(at, Misread, "extraneous text after 'endif' directive: GNU make ignores \""+strings.TrimSpace(text[rest:])+"\"", "endif")
-		}
-		if len(p.stack) == 0 {
-			if p.mode&Fragment == 0 {
-				p.problemAt(at, Fatal, "extraneous 'endif'", "")
-			}
-			return
-		}
-		p.stack[len(p.stack)-1].cond.EndPos = at
-		p.pop()
-		return
-	case "endef":
-		if p.mode&Fragment == 0 {
-			p.problemAt(at, Fatal, "extraneous 'endef'", "")
-		}
-		return
-	}
-
-	switch word {
-	case "export", "unexport":
-		p.inRule = nil
-		x := &Export{At: at, Unexport: word == "unexport"}
-		if rest < len(text) {
-			x.Names = ep.parse(rest, len(text), 0)
-		}
-		p.add(x)
-		return
-	case "include", "-include", "sinclude":
-		p.inRule = nil
-		p.add(&Include{At: at, Optional: word != "include", Files: ep.parse(rest, len(text), 0)})
-		return
-	case "vpath", "load", "-load":
-		p.inRule = nil
-		p.add(&Directive{At: at, Name: word, Args: ep.parse(rest, len(text), 0)})
+	word, rest := firstWord(text, start)
+	if p.conditionalLine(word, text, rest, lm, ep, at) || p.directive(word, text, rest, ep, at) {
 		return
 	}
 
@@ -237,6 +150,128 @@ func (p *parser) line(rl rawLine) {
 	}
 
 	p.ruleOrExpr(text, start, lm, ep, at, word)
+}
+
+// recipeLine adds rl as a recipe line when it is one, and reports whether
+// it did.
+func (p *parser) recipeLine(rl rawLine) bool {
+	// After a rule, a tab-led line may be a recipe line or a makefile line:
+	// that depends on the branches make takes, so both readings are kept.
+	// A line that would open or close a conditional cannot be kept both
+	// ways; the text's own context decides it.
+	if !strings.HasPrefix(rl.text, "\t") || p.lastRule == nil {
+		return false
+	}
+	alt, structural := p.alternative(rl)
+	if structural && p.inRule == nil {
+		return false
+	}
+	rule := p.inRule
+	if rule == nil {
+		rule = p.lastRule
+	}
+	p.add(&Recipe{At: Pos{File: p.file, Line: rl.line, Col: 2}, Text: rl.text[1:], Rule: rule, Alt: alt})
+	return true
+}
+
+// assignment adds the define, undefine or assignment va found in text.
+func (p *parser) assignment(va varAssign, text string, lm *LineMap, ep *exprParser, at Pos) {
+	switch {
+	case va.define:
+		p.define(va, text, lm, ep, at)
+	case va.undefine:
+		name := strings.TrimRight(text[va.nameStart:], " \t")
+		p.add(&Undefine{At: at, Mods: va.mods, Name: ep.parse(va.nameStart, va.nameStart+len(name), 0)})
+	default:
+		// The statement and its name in one allocation, which also
+		// fills the size class the statement alone would leave.
+		an := &struct {
+			a    Assign
+			name Expr
+		}{}
+		ep.fill(&an.name, va.nameStart, va.nameEnd, 0)
+		an.a = Assign{At: at, Mods: va.mods, Name: &an.name, Op: va.op, Value: ep.parse(va.valueStart, len(text), 0)}
+		p.add(&an.a)
+	}
+}
+
+// firstWord returns the word that starts at text[start] and where the
+// text after it and its blanks starts.
+func firstWord(text string, start int) (string, int) {
+	wordEnd := start
+	for wordEnd < len(text) && !isSpace(text[wordEnd]) {
+		wordEnd++
+	}
+	rest := wordEnd
+	for rest < len(text) && isSpace(text[rest]) {
+		rest++
+	}
+	return text[start:wordEnd], rest
+}
+
+// conditionalLine handles the lines that open, continue or close a
+// conditional (and a stray endef), and reports whether word was one.
+func (p *parser) conditionalLine(word, text string, rest int, lm *LineMap, ep *exprParser, at Pos) bool {
+	switch word {
+	case "ifdef", "ifndef", "ifeq", "ifneq":
+		b := p.condition(CondKind(word), text, rest, lm, ep, at)
+		if len(p.stack) >= MaxCondDepth {
+			p.setLimit(&LimitError{Pos: at, Msg: "conditionals nested more than 100000 deep"})
+			return true
+		}
+		c := &Cond{Branches: []*Branch{b}}
+		p.add(c)
+		p.stack = append(p.stack, condFrame{cond: c, outer: p.body})
+		p.body = &b.Body
+	case "else":
+		p.elseLine(text, rest, lm, ep, at)
+	case "endif":
+		p.endifLine(text, rest, at)
+	case "endef":
+		if p.mode&Fragment == 0 {
+			p.problemAt(at, Fatal, "extraneous 'endef'", "")
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+func (p *parser) endifLine(text string, rest int, at Pos) {
+	if rest < len(text) {
+		p.problemAt(at, Misread, "extraneous text after 'endif' directive: GNU make ignores \""+strings.TrimSpace(text[rest:])+"\"", "endif")
+	}
+	if len(p.stack) == 0 {
+		if p.mode&Fragment == 0 {
+			p.problemAt(at, Fatal, "extraneous 'endif'", "")
+		}
+		return
+	}
+	p.stack[len(p.stack)-1].cond.EndPos = at
+	p.pop()
+}
+
+// directive handles export, include, vpath and load lines, and reports
+// whether word was one of them.
+func (p *parser) directive(word, text string, rest int, ep *exprParser, at Pos) bool {
+	switch word {
+	case "export", "unexport":
+		p.inRule = nil
+		x := &Export{At: at, Unexport: word == "unexport"}
+		if rest < len(text) {
+			x.Names = ep.parse(rest, len(text), 0)
+		}
+		p.add(x)
+	case "include", "-include", "sinclude":
+		p.inRule = nil
+		p.add(&Include{At: at, Optional: word != "include", Files: ep.parse(rest, len(text), 0)})
+	case "vpath", "load", "-load":
+		p.inRule = nil
+		p.add(&Directive{At: at, Name: word, Args: ep.parse(rest, len(text), 0)})
+	default:
+		return false
+	}
+	return true
 }
 
 // alternative parses a tab-led line of a recipe as a makefile line, for
@@ -367,10 +402,36 @@ func (p *parser) condition(kind CondKind, text string, rest int, lm *LineMap, ep
 		return invalid()
 	}
 	s1 := rest + 1
+	e1, i, ok := firstCondArg(text, s1, termin)
+	if !ok {
+		return invalid()
+	}
+	b.Left = ep.parse(s1, e1, 0)
+	s2, e2, ok := secondCondArg(text, i, termin)
+	if !ok {
+		return invalid()
+	}
+	b.Right = ep.parse(s2, e2, 0)
+	i = e2 + 1
+	for i < len(text) && isSpace(text[i]) {
+		i++
+	}
+	if i < len(text) {
+		p.problemAt(at, Misread, "extraneous text after '"+string(kind)+"' directive: GNU make ignores \""+strings.TrimSpace(text[i:])+"\"", "")
+	}
+	return b
+}
+
+// firstCondArg finds the end of the first argument of an ifeq/ifneq that
+// starts at text[s1], closed by termin: a comma outside parentheses for
+// "(a,b)", else the quote that opened it. It returns the argument's end,
+// blanks before a comma dropped, and where the text after its closer
+// starts.
+func firstCondArg(text string, s1 int, termin byte) (end, next int, ok bool) {
 	i := s1
 	if termin == ',' {
 		count := 0
-	scan1:
+	scan:
 		for ; i < len(text); i++ {
 			switch text[i] {
 			case '(':
@@ -379,7 +440,7 @@ func (p *parser) condition(kind CondKind, text string, rest int, lm *LineMap, ep
 				count--
 			case ',':
 				if count <= 0 {
-					break scan1
+					break scan
 				}
 			}
 		}
@@ -389,67 +450,56 @@ func (p *parser) condition(kind CondKind, text string, rest int, lm *LineMap, ep
 		}
 	}
 	if i >= len(text) {
-		return invalid()
+		return 0, 0, false
 	}
-	e1 := i
+	end = i
 	if termin == ',' {
-		for e1 > s1 && isBlank(text[e1-1]) {
-			e1--
+		for end > s1 && isBlank(text[end-1]) {
+			end--
 		}
 	}
-	i++
-	b.Left = ep.parse(s1, e1, 0)
-	if termin != ',' {
-		for i < len(text) && isSpace(text[i]) {
-			i++
-		}
-		if i >= len(text) {
-			return invalid()
-		}
+	return end, i + 1, true
+}
+
+// secondCondArg finds the second argument of an ifeq/ifneq in text[i:],
+// after the first one's closer: up to the unbalanced ')' for "(a,b)",
+// else between a pair of quotes.
+func secondCondArg(text string, i int, termin byte) (start, end int, ok bool) {
+	for i < len(text) && isSpace(text[i]) {
+		i++
 	}
-	var s2, e2 int
 	if termin == ',' {
-		for i < len(text) && isSpace(text[i]) {
-			i++
-		}
-		s2 = i
+		start = i
 		count := 0
-	scan2:
 		for ; i < len(text); i++ {
 			switch text[i] {
 			case '(':
 				count++
 			case ')':
 				if count <= 0 {
-					break scan2
+					return start, i, true
 				}
 				count--
 			}
 		}
-	} else {
-		q := text[i]
-		if q != '"' && q != '\'' {
-			return invalid()
-		}
-		i++
-		s2 = i
-		for i < len(text) && text[i] != q {
-			i++
-		}
+		return 0, 0, false
 	}
 	if i >= len(text) {
-		return invalid()
+		return 0, 0, false
 	}
-	e2 = i
-	b.Right = ep.parse(s2, e2, 0)
+	q := text[i]
+	if q != '"' && q != '\'' {
+		return 0, 0, false
+	}
 	i++
-	for i < len(text) && isSpace(text[i]) {
+	start = i
+	for i < len(text) && text[i] != q {
 		i++
 	}
-	if i < len(text) {
-		p.problemAt(at, Misread, "extraneous text after '"+string(kind)+"' directive: GNU make ignores \""+strings.TrimSpace(text[i:])+"\"", "")
+	if i >= len(text) {
+		return 0, 0, false
 	}
-	return b
+	return start, i, true
 }
 
 // scanTopSpace finds whitespace in [a, end) outside references.
@@ -698,29 +748,7 @@ func parseVarDefinition(text string, p int, va *varAssign) bool {
 			if p >= len(text) {
 				return false
 			}
-			c = text[p]
-			p++
-			var closeCh byte
-			switch c {
-			case '(':
-				closeCh = ')'
-			case '{':
-				closeCh = '}'
-			default:
-				continue
-			}
-			for count := 1; p < len(text); p++ {
-				if text[p] == closeCh {
-					count--
-					if count == 0 {
-						p++
-						break
-					}
-				}
-				if text[p] == c {
-					count++
-				}
-			}
+			p = skipReference(text, p)
 			continue
 		}
 		if isBlank(c) {
@@ -735,47 +763,15 @@ func parseVarDefinition(text string, p int, va *varAssign) bool {
 			c = text[p]
 			p++
 		}
-		if c == '=' {
-			va.op = Recursive
+		if op, next := assignOpAt(text, p, c); op != "" {
+			va.op = op
 			if !wspace {
 				e = p - 1
 			}
+			p = next
 			break
 		}
-		if p < len(text) && text[p] == '=' {
-			switch c {
-			case ':':
-				va.op = Simple
-			case '+':
-				va.op = Append
-			case '?':
-				va.op = Conditional
-			case '!':
-				va.op = Shell
-			default:
-				if wspace {
-					return false
-				}
-				continue
-			}
-			if !wspace {
-				e = p - 1
-			}
-			p++
-			break
-		}
-		if c == ':' {
-			if p+1 < len(text) && text[p] == ':' && text[p+1] == '=' {
-				va.op = SimplePosix
-				if !wspace {
-					e = p - 1
-				}
-				p += 2
-				break
-			}
-			return false
-		}
-		if wspace {
+		if c == ':' || wspace {
 			return false
 		}
 	}
@@ -788,4 +784,58 @@ func parseVarDefinition(text string, p int, va *varAssign) bool {
 	}
 	va.valueStart = p
 	return true
+}
+
+// skipReference skips the reference whose '$' is text[p-1] and returns
+// where the text after it starts: a '$' that opens no parenthesis or brace
+// takes one character.
+func skipReference(text string, p int) int {
+	c := text[p]
+	p++
+	var closeCh byte
+	switch c {
+	case '(':
+		closeCh = ')'
+	case '{':
+		closeCh = '}'
+	default:
+		return p
+	}
+	for count := 1; p < len(text); p++ {
+		if text[p] == closeCh {
+			count--
+			if count == 0 {
+				return p + 1
+			}
+		}
+		if text[p] == c {
+			count++
+		}
+	}
+	return p
+}
+
+// assignOpAt recognises an assignment operator that starts with c, the
+// character before text[p], and returns it with where the text after it
+// starts; "" when c starts none.
+func assignOpAt(text string, p int, c byte) (AssignOp, int) {
+	if c == '=' {
+		return Recursive, p
+	}
+	if p < len(text) && text[p] == '=' {
+		switch c {
+		case ':':
+			return Simple, p + 1
+		case '+':
+			return Append, p + 1
+		case '?':
+			return Conditional, p + 1
+		case '!':
+			return Shell, p + 1
+		}
+	}
+	if c == ':' && p+1 < len(text) && text[p] == ':' && text[p+1] == '=' {
+		return SimplePosix, p + 2
+	}
+	return "", p
 }
