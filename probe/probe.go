@@ -234,7 +234,10 @@ type prober struct {
 // linker's stderr, which try-run discards but the sandbox keeps). Only a
 // refusal costs more runs: each flag group alone, and KBUILD_LDFLAGS alone,
 // to say which part was refused; --version only when -v printed no banner.
-func (p *prober) probe(ctx context.Context, t Target) Result {
+//
+// The result is named so that the sandbox's removal, deferred, can still
+// say it failed after the return value is set.
+func (p *prober) probe(ctx context.Context, t Target) (out Result) {
 	// Consistent until a verdict contradicts a prediction.
 	res := Result{Path: t.Path, Name: t.Name, Source: t.Source, Groups: []Group{}, FailedFlags: [][]string{}, Warnings: []string{}, Consistent: true}
 	if t.Err != nil {
@@ -252,8 +255,8 @@ func (p *prober) probe(ctx context.Context, t Target) Result {
 		return res
 	}
 	defer func() {
-		if err := sb.cleanup(); err != nil && res.Error == "" {
-			res.Error = "could not remove the private temporary directory: " + err.Error()
+		if err := sb.cleanup(); err != nil && out.Error == "" {
+			out.Error = "could not remove the private temporary directory: " + err.Error()
 		}
 	}()
 
