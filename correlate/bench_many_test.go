@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"klpcheck/correlate"
@@ -34,6 +35,40 @@ func benchModules(b *testing.B) string {
 // every core.
 func BenchmarkCensusManyModules(b *testing.B) {
 	root := benchModules(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		m, err := correlate.AnalyzeMany(context.Background(), []string{root}, correlate.ManyOptions{
+			Options: correlate.Options{MaxSuffixed: correlate.NoBudget}, MaxSuffixedTotal: correlate.NoBudget,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(m.Files) != 5000 || len(m.Unreadable) != 0 {
+			b.Fatalf("%d files read, %d unreadable", len(m.Files), len(m.Unreadable))
+		}
+	}
+}
+
+// BenchmarkRealModulesMany is "klpcheck correlate DIR" over the real 6.12
+// build's modules, hard-linked under 5,000 names (what
+// scripts/bench-correlate-many.sh measures as a command).
+func BenchmarkRealModulesMany(b *testing.B) {
+	k := testenv.Kernel(b)
+	mods, _ := filepath.Glob(filepath.Join(k.Orig, "modules", "*.ko"))
+	if len(mods) == 0 {
+		b.Fatalf("no modules in %s", filepath.Join(k.Orig, "modules"))
+	}
+	root := b.TempDir()
+	for i := range 5000 {
+		dir := filepath.Join(root, strconv.Itoa(i%50))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		m := mods[i%len(mods)]
+		if err := os.Link(m, filepath.Join(dir, strconv.Itoa(i)+"-"+filepath.Base(m))); err != nil {
+			b.Fatal(err)
+		}
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		m, err := correlate.AnalyzeMany(context.Background(), []string{root}, correlate.ManyOptions{

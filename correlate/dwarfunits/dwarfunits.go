@@ -30,6 +30,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"klpcheck/correlate/elfsym"
 )
@@ -200,17 +201,18 @@ func readRelocated(f *elfsym.File, s *elfsym.Section) ([]byte, error) {
 }
 
 // section reads the units of one .debug_info section: their extents
-// first (a walk over the unit headers), then the units themselves, split
-// among the CPUs, each worker with its own abbreviation cache.
+// first (a walk over the unit headers), then the abbreviation tables they
+// use, each parsed once (a kernel's 1,682 units share 628), then the units
+// themselves, split among the CPUs.
 func (d *reader) section(info *elfsym.Section, buf []byte, units []Unit) []Unit {
-	var starts []uint64
+	var heads []header
 	if err := d.f.ReadMapped(func() error {
 		for off := uint64(0); off < uint64(len(buf)); {
 			h, err := d.parseHeader(buf, off)
 			if err != nil {
 				return err // nothing after a unit of unknown length can be found
 			}
-			starts = append(starts, off)
+			heads = append(heads, h)
 			off = h.end
 		}
 		return nil
@@ -221,20 +223,28 @@ func (d *reader) section(info *elfsym.Section, buf []byte, units []Unit) []Unit 
 		u   *Unit
 		err error
 	}
-	slots := make([]slot, len(starts))
-	workers := min(runtime.GOMAXPROCS(0), 4, max(len(starts)/64, 1))
+	slots := make([]slot, len(heads))
+	workers := min(runtime.GOMAXPROCS(0), 4, max(len(heads)/64, 1))
+	shared, err := d.parseTables(heads, workers)
+	if err != nil {
+		d.probs.add(err)
+		return units
+	}
 	faults := make([]error, workers)
 	var wg sync.WaitGroup
+	var next atomic.Int64
 	for w := range workers {
 		wd := *d
+		wd.tables = shared
 		wd.abbrevs = map[abbrevKey]*abbrevSet{}
 		wd.arena = &abbrevArena{}
 		wd.dwoSeen = map[string]bool{}
-		lo, hi := len(starts)*w/workers, len(starts)*(w+1)/workers
 		wg.Go(func() {
 			faults[w] = wd.f.ReadMapped(func() error {
-				for i := lo; i < hi; i++ {
-					u, _, err := wd.unit(buf, starts[i])
+				// Units are taken one at a time: their sizes vary a
+				// hundredfold, and halves by count end far apart.
+				for i := int(next.Add(1)) - 1; i < len(heads); i = int(next.Add(1)) - 1 {
+					u, err := wd.unit(buf, heads[i])
 					slots[i] = slot{u, err}
 				}
 				return nil
@@ -257,4 +267,54 @@ func (d *reader) section(info *elfsym.Section, buf []byte, units []Unit) []Unit 
 		}
 	}
 	return units
+}
+
+// parsedTable is one abbreviation table, or why it could not be parsed.
+type parsedTable struct {
+	set *abbrevSet
+	err error
+}
+
+// parseTables parses every abbreviation table the compile units of heads
+// use, once each, split among workers. The map is only read afterwards,
+// by all of them. The error is a fault reading the mapped file; a table
+// that does not parse is kept with its error, for its units to report.
+func (d *reader) parseTables(heads []header, workers int) (map[abbrevKey]parsedTable, error) {
+	var keys []abbrevKey
+	seen := map[abbrevKey]bool{}
+	for _, h := range heads {
+		if h.unitType == utType || h.unitType == utSplitType {
+			continue
+		}
+		if k := h.abbrevKey(); !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	parsed := make([]parsedTable, len(keys))
+	workers = min(workers, max(len(keys), 1))
+	faults := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wd := *d
+		wd.arena = &abbrevArena{}
+		lo, hi := len(keys)*w/workers, len(keys)*(w+1)/workers
+		wg.Go(func() {
+			faults[w] = wd.f.ReadMapped(func() error {
+				for i := lo; i < hi; i++ {
+					parsed[i].set, parsed[i].err = wd.parseTable(keys[i])
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(faults...); err != nil {
+		return nil, err
+	}
+	tables := make(map[abbrevKey]parsedTable, len(keys))
+	for i, k := range keys {
+		tables[k] = parsed[i]
+	}
+	return tables, nil
 }

@@ -323,6 +323,12 @@ func TestMalformedDWARF(t *testing.T) {
 		{"unknown abbreviation", info, []byte{7, 0x11, 1, 0, 0, 0}, "abbreviation code 1 not in the table"},
 		{"unknown form", info, []byte{1, 0x11, 1, 0x03, 0x7f, 0, 0, 0}, "unknown attribute form 0x7f"},
 		{"abbrev offset past end", func() []byte { b := append([]byte{}, info...); b[8] = 0xff; return b }(), abbrev, "past the end of .debug_abbrev"},
+		// Code 1 as a base type: a fixed-size kind the walk never decodes,
+		// then one of variable size.
+		{"unit of a fixed-size kind", info, []byte{1, 0x24, 1, 0x0b, 0x0b, 0, 0, 0}, "unit starts with tag 0x24, not a compile unit"},
+		{"unit of a variable-size kind", info, []byte{1, 0x24, 1, 0x03, 0x08, 0, 0, 0}, "unit starts with tag 0x24, not a compile unit"},
+		// A form number of 2^32, past what 32 bits hold.
+		{"form past 32 bits", info, []byte{1, 0x11, 1, 0x03, 0x80, 0x80, 0x80, 0x80, 0x10, 0, 0, 0}, "unknown attribute form 0xffffffff"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

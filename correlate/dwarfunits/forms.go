@@ -204,7 +204,7 @@ func (c *cursor) block(n uint64) {
 
 // attr decodes one attribute value of the given form.
 func (c *cursor) attr(a attrSpec) (value, error) {
-	form := a.form
+	form := uint64(a.form)
 	for range 4 { // DW_FORM_indirect may name another form
 		if form != formIndirect {
 			break

@@ -5,6 +5,8 @@ import (
 	"path"
 	"strings"
 	"sync"
+
+	"klpcheck/correlate/elfsym"
 )
 
 // An assembly unit is named after the first file the assembler saw, which
@@ -69,7 +71,7 @@ func (d *reader) lineFiles(st *unitState) ([]string, error) {
 	if off >= uint64(len(line)) {
 		return nil, errors.New("line table offset past the end of .debug_line")
 	}
-	c := &cursor{buf: line[off:], bo: d.f.ByteOrder, big: st.big, offSize: 4, addrSize: st.addrSize}
+	c := &cursor{buf: line[off:], bo: d.f.ByteOrder, big: st.big, offSize: 4, addrSize: st.addrSize, base: off}
 	length := c.uint(4)
 	if length == 0xffffffff {
 		c.offSize = 8
@@ -135,7 +137,7 @@ func (d *reader) lineFiles5(c *cursor, st *unitState) ([]string, error) {
 		n := int(c.u8())
 		formats := make([]attrSpec, 0, n)
 		for range n {
-			formats = append(formats, attrSpec{attr: c.uleb(), form: c.uleb()})
+			formats = append(formats, newAttrSpec(c.uleb(), c.uleb()))
 		}
 		count := c.uleb()
 		if c.err != nil || count > uint64(len(c.buf)) {
@@ -145,9 +147,13 @@ func (d *reader) lineFiles5(c *cursor, st *unitState) ([]string, error) {
 			var p string
 			var dir uint64
 			for _, f := range formats {
+				start := c.pos
 				v, err := c.attr(f)
 				if err != nil {
 					return err
+				}
+				if v.kind == kindStrp || v.kind == kindLineStrp {
+					v = relocateAttr(d.lines.rel, c, start, f, v)
 				}
 				switch f.attr {
 				case lnctPath:
@@ -188,7 +194,11 @@ func (c *cursor) cstr() string {
 	return ""
 }
 
-// loadLine reads .debug_line once, on first need.
+// loadLine views .debug_line once, on first need: only the headers of
+// the assembly units' line tables are read, a few dozen of a kernel's
+// 1,682, so the section (4.7 MB and 150,000 relocations in the real
+// vmlinux.o) is not copied and relocated whole; the few offsets read from
+// it are relocated as they are read.
 func (d *reader) loadLine() error {
 	l := d.lines
 	l.once.Do(func() {
@@ -197,14 +207,17 @@ func (d *reader) loadLine() error {
 			l.err = errors.New("no .debug_line")
 			return
 		}
-		l.data, l.err = readRelocated(d.f, s)
+		l.data, l.rel, l.err = viewRelocated(d.f, s)
 	})
 	return l.err
 }
 
-// lineCache is .debug_line, shared by the workers of one file.
+// lineCache is .debug_line, shared by the workers of one file: the
+// mapped file's bytes and their relocations (rel nil when data is a
+// relocated copy).
 type lineCache struct {
 	once sync.Once
 	data []byte
+	rel  *elfsym.Relocs
 	err  error
 }

@@ -25,10 +25,14 @@ type reader struct {
 	strOffsetsRel *elfsym.Relocs
 	infoRel       *elfsym.Relocs
 	probs         *Problems
-	abbrevs       map[abbrevKey]*abbrevSet
-	arena         *abbrevArena // backs abbrevs; one per worker, like it
-	dwoSeen       map[string]bool
-	lines         *lineCache
+	// tables are the abbreviation tables of the section being read,
+	// parsed before its units and shared by the workers, read only;
+	// abbrevs, a worker's own, holds any other it meets.
+	tables  map[abbrevKey]parsedTable
+	abbrevs map[abbrevKey]*abbrevSet
+	arena   *abbrevArena // backs abbrevs; one per worker, like it
+	dwoSeen map[string]bool
+	lines   *lineCache
 }
 
 type abbrevKey struct {

@@ -2,39 +2,11 @@ package dwarfunits
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"strings"
 
 	"klpcheck/correlate/elfsym"
 )
-
-type attrSpec struct {
-	attr, form uint64
-	implicit   int64
-}
-
-type abbrev struct {
-	tag      uint64
-	children bool
-	attrs    []attrSpec
-	// fixed is the byte size of a DIE of this abbreviation when every form
-	// has a size known from the unit header, or -1: such DIEs, the bulk of
-	// a kernel's DWARF, are stepped over without decoding an attribute.
-	fixed int
-	// skip steps over the other DIEs: runs of fixed-size attributes
-	// between the variable-size ones; tail is the fixed run after the last.
-	skip []skipStep
-	tail int
-	// named: a direct child of this kind is a definition whose name counts.
-	named bool
-}
-
-// skipStep is fixed bytes to step over, then one variable-size form.
-type skipStep struct {
-	fixed int
-	form  attrSpec
-}
 
 // DWARF constants used here.
 const (
@@ -160,8 +132,14 @@ func (d *reader) relocated(c *cursor, base uint64, v uint64) uint64 {
 // and started at start: fixed-size fields of 4 or 8 bytes are relocated
 // (DW_FORM_strp, line_strp, sec_offset, data4 and data8, which DWARF 2
 // and 3 use for DW_AT_stmt_list).
-func (d *reader) relocatedAttr(c *cursor, base uint64, start int, a attrSpec, v value) value {
-	if d.infoRel == nil || c.err != nil {
+func (d *reader) relocatedAttr(c *cursor, start int, a attrSpec, v value) value {
+	return relocateAttr(d.infoRel, c, start, a, v)
+}
+
+// relocateAttr is relocatedAttr with the relocations rel of the section
+// c.buf lies in at c.base.
+func relocateAttr(rel *elfsym.Relocs, c *cursor, start int, a attrSpec, v value) value {
+	if rel == nil || c.err != nil {
 		return v
 	}
 	switch v.kind {
@@ -170,8 +148,8 @@ func (d *reader) relocatedAttr(c *cursor, base uint64, start int, a attrSpec, v 
 		return v
 	}
 	n := c.pos - start
-	if (n == 4 || n == 8) && formSize(a.form, c.offSize, c.addrSize, c.version) == n {
-		v.num = d.infoRel.Field(base+uint64(start), n)
+	if (n == 4 || n == 8) && formSize(uint64(a.form), c.offSize, c.addrSize, c.version) == n {
+		v.num = rel.Field(c.base+uint64(start), n)
 	}
 	return v
 }
@@ -239,20 +217,22 @@ func (st *unitState) sortAbstract() {
 	st.abstract, st.concrete = nil, nil
 }
 
-// unit reads the unit at off of a relocated .debug_info section. It
-// returns nil for units that are not compile units (type units), and the
-// offset of the next unit; next is 0 when the unit's extent is unknown.
-func (d *reader) unit(buf []byte, off uint64) (*Unit, uint64, error) {
-	h, err := d.parseHeader(buf, off)
-	if err != nil {
-		return nil, h.end, err
-	}
+// abbrevKey is the abbreviation table the unit uses, as its header
+// decodes it.
+func (h header) abbrevKey() abbrevKey {
+	return abbrevKey{off: h.abbrevOff, offSize: uint8(h.offSize), addrSize: uint8(h.addrSize), version: h.version}
+}
+
+// unit reads the unit of header h of a .debug_info section. It returns
+// nil for units that are not compile units (type units).
+func (d *reader) unit(buf []byte, h header) (*Unit, error) {
+	off := h.off
 	if h.unitType == utType || h.unitType == utSplitType {
-		return nil, h.end, nil
+		return nil, nil
 	}
-	abbrevs, err := d.abbrevTable(abbrevKey{off: h.abbrevOff, offSize: uint8(h.offSize), addrSize: uint8(h.addrSize), version: h.version})
+	abbrevs, err := d.abbrevTable(h.abbrevKey())
 	if err != nil {
-		return nil, h.end, d.errorf(off, "%v", err)
+		return nil, d.errorf(off, "%v", err)
 	}
 	st := &unitState{u: Unit{Offset: int64(off)}, skeleton: h.unitType == utSkeleton, offSize: h.offSize, version: h.version, dwoID: h.dwoID, hasDWOID: h.hasDWOID,
 		big: d.f.ByteOrder == binary.BigEndian, addrSize: h.addrSize}
@@ -267,17 +247,17 @@ func (d *reader) unit(buf []byte, off uint64) (*Unit, uint64, error) {
 	c := &cursor{buf: buf[off:h.end], pos: h.bodyPos, bo: d.f.ByteOrder, big: d.f.ByteOrder == binary.BigEndian,
 		offSize: h.offSize, addrSize: h.addrSize, version: h.version, base: off}
 	if err := d.dies(c, h, abbrevs, st); err != nil {
-		return nil, h.end, err
+		return nil, err
 	}
 	st.sortAbstract()
 	if st.skeleton && d.suffix == "" {
 		err = d.completeSkeleton(h, st)
-		return &st.u, h.end, err
+		return &st.u, err
 	}
 	if st.name.kind != 0 {
 		s, err := d.resolve(st.name, st)
 		if err != nil {
-			return nil, h.end, d.errorf(off, "unit name: %v", err)
+			return nil, d.errorf(off, "unit name: %v", err)
 		}
 		st.u.Name = s
 	}
@@ -289,7 +269,7 @@ func (d *reader) unit(buf []byte, off uint64) (*Unit, uint64, error) {
 		}
 	}
 	st.u.dwoID = st.dwoID
-	return &st.u, h.end, nil
+	return &st.u, nil
 }
 
 // dies walks the DIE tree of one unit: the unit DIE's attributes and the
@@ -323,7 +303,7 @@ func (d *reader) dies(c *cursor, h header, abbrevs *abbrevSet, st *unitState) er
 			}
 			continue
 		}
-		var q uint32
+		var q uint64
 		if code < uint64(len(quick)) {
 			q = quick[code]
 		}
@@ -333,26 +313,28 @@ func (d *reader) dies(c *cursor, h header, abbrevs *abbrevSet, st *unitState) er
 		switch {
 		case depth > 1 || depth == 1 && q&quickNamed == 0:
 			if q&quickVariable == 0 {
-				if pos += int(q >> quickSizeShift); pos > len(buf) {
+				if pos += quickSize(q); pos > len(buf) {
 					return d.errorf(dieOff, "attribute runs past the end of the unit")
 				}
 				break
 			}
-			ab := abbrevs.byCode[code]
 			c.pos = pos
-			if err := d.skipDIE(c, ab, dieOff); err != nil {
+			if err := d.skipDIE(c, abbrevs.of(q), dieOff); err != nil {
 				return err
 			}
 			pos = c.pos
 		case depth == 0:
+			if q&quickIndexed == 0 { // a kind never decoded
+				return d.errorf(dieOff, "unit starts with tag %#x, not a compile unit", abbrevs.tag(q))
+			}
 			c.pos = pos
-			if err := d.unitDIE(c, abbrevs.byCode[code], st, dieOff); err != nil {
+			if err := d.unitDIE(c, abbrevs.of(q), st, dieOff); err != nil {
 				return err
 			}
 			pos = c.pos
 		default:
 			c.pos = pos
-			if err := d.childDIE(c, abbrevs.byCode[code], st, dieOff); err != nil {
+			if err := d.childDIE(c, abbrevs.of(q), st, dieOff); err != nil {
 				return err
 			}
 			pos = c.pos
@@ -372,14 +354,14 @@ func (d *reader) dies(c *cursor, h header, abbrevs *abbrevSet, st *unitState) er
 // skipDIE steps over the attributes of a DIE with variable-size forms.
 func (d *reader) skipDIE(c *cursor, ab *abbrev, dieOff uint64) error {
 	for _, st := range ab.skip {
-		c.pos += st.fixed
+		c.pos += int(st.fixed)
 		if !c.skipForm(st.form) {
 			if _, err := c.attr(st.form); err != nil {
 				return d.errorf(dieOff, "%v", err)
 			}
 		}
 	}
-	c.skip(ab.tail)
+	c.skip(int(ab.tail))
 	if c.err != nil {
 		return d.errorf(dieOff, "%v", c.err)
 	}
@@ -400,7 +382,7 @@ func (d *reader) unitDIE(c *cursor, ab *abbrev, st *unitState, dieOff uint64) er
 		if err != nil {
 			return d.errorf(dieOff, "%v", err)
 		}
-		v = d.relocatedAttr(c, c.base, start, a, v)
+		v = d.relocatedAttr(c, start, a, v)
 		switch a.attr {
 		case atName:
 			st.name = v
@@ -433,7 +415,7 @@ func (d *reader) childDIE(c *cursor, ab *abbrev, st *unitState, dieOff uint64) e
 			return d.errorf(dieOff, "%v", err)
 		}
 		if v.kind == kindStrp || v.kind == kindLineStrp {
-			v = d.relocatedAttr(c, c.base, start, a, v)
+			v = d.relocatedAttr(c, start, a, v)
 		}
 		switch a.attr {
 		case atDeclFile:
@@ -487,9 +469,22 @@ func (d *reader) childDIE(c *cursor, ab *abbrev, st *unitState, dieOff uint64) e
 
 // abbrevTable decodes the abbreviation table at key.off, indexed by code.
 func (d *reader) abbrevTable(key abbrevKey) (*abbrevSet, error) {
+	if t, ok := d.tables[key]; ok {
+		return t.set, t.err
+	}
 	if t, ok := d.abbrevs[key]; ok {
 		return t, nil
 	}
+	t, err := d.parseTable(key)
+	if err != nil {
+		return nil, err
+	}
+	d.abbrevs[key] = t
+	return t, nil
+}
+
+// parseTable decodes the abbreviation table at key.off.
+func (d *reader) parseTable(key abbrevKey) (*abbrevSet, error) {
 	if key.off >= uint64(len(d.abbrev)) {
 		return nil, fmt.Errorf("abbreviation table offset %#x past the end of .debug_abbrev%s (%d bytes)", key.off, d.suffix, len(d.abbrev))
 	}
@@ -497,174 +492,7 @@ func (d *reader) abbrevTable(key abbrevKey) (*abbrevSet, error) {
 	if err != nil {
 		return nil, fmt.Errorf(".debug_abbrev%s+%#x: %v", d.suffix, key.off, err)
 	}
-	d.abbrevs[key] = t
 	return t, nil
-}
-
-// maxAbbrevCode bounds the table, which is indexed by code.
-const maxAbbrevCode = 1 << 20
-
-// abbrevArena hands out the abbreviations and attribute lists of the
-// tables one reader parses. A kernel has 1,682 tables of about a hundred
-// abbreviations and a thousand attributes: carving them from shared chunks
-// costs what the tables hold, not a fresh guess-sized slab per table.
-type abbrevArena struct {
-	abbrevs []abbrev
-	attrs   []attrSpec
-	scratch []attrSpec // the attributes of the abbreviation being parsed
-}
-
-const (
-	arenaAbbrevs = 1024
-	arenaAttrs   = 8192
-)
-
-func (a *abbrevArena) newAbbrev(ab abbrev) *abbrev {
-	if len(a.abbrevs) == cap(a.abbrevs) {
-		a.abbrevs = make([]abbrev, 0, arenaAbbrevs)
-	}
-	a.abbrevs = append(a.abbrevs, ab)
-	return &a.abbrevs[len(a.abbrevs)-1]
-}
-
-// keep copies the scratch attributes into the arena; the result's capacity
-// is its length, so nothing appended to it can overwrite a neighbour.
-func (a *abbrevArena) keep() []attrSpec {
-	n := len(a.scratch)
-	if n == 0 {
-		return nil
-	}
-	if cap(a.attrs)-len(a.attrs) < n {
-		a.attrs = make([]attrSpec, 0, max(arenaAttrs, n))
-	}
-	start := len(a.attrs)
-	a.attrs = append(a.attrs, a.scratch...)
-	return a.attrs[start:len(a.attrs):len(a.attrs)]
-}
-
-// abbrevSet is one abbreviation table, indexed by code.
-type abbrevSet struct {
-	byCode []*abbrev
-	// quick is, by code, what the DIE walk needs to step over a DIE: the
-	// quick* bits and, for a fixed-size one, its size; 0 for a code the
-	// table lacks. One word per code keeps the walk in one small array.
-	quick []uint32
-}
-
-const (
-	quickPresent   = 1
-	quickChildren  = 2
-	quickNamed     = 4
-	quickVariable  = 8 // not fixed-size: skipDIE steps over it
-	quickSizeShift = 4
-)
-
-func newAbbrevSet(t []*abbrev) *abbrevSet {
-	set := &abbrevSet{byCode: t, quick: make([]uint32, len(t))}
-	for code, ab := range t {
-		if ab == nil {
-			continue
-		}
-		q := uint32(quickPresent)
-		if ab.children {
-			q |= quickChildren
-		}
-		if ab.named {
-			q |= quickNamed
-		}
-		if ab.fixed < 0 {
-			q |= quickVariable
-		} else {
-			q |= uint32(ab.fixed) << quickSizeShift
-		}
-		set.quick[code] = q
-	}
-	return set
-}
-
-func parseAbbrevs(buf []byte, key abbrevKey, arena *abbrevArena) (*abbrevSet, error) {
-	c := &cursor{buf: buf}
-	var t []*abbrev
-	for {
-		code := c.uleb()
-		if c.err != nil {
-			return nil, errors.New("abbreviation table runs past the end of the section")
-		}
-		if code == 0 {
-			return newAbbrevSet(t), nil
-		}
-		// Compilers number abbreviations from 1 up; the table is indexed by
-		// code, so a sparse one (corrupt input) must not make it huge.
-		if code > maxAbbrevCode || code > uint64(len(t))+4096 {
-			return nil, fmt.Errorf("abbreviation code %d: codes this sparse are not supported", code)
-		}
-		ab := arena.newAbbrev(abbrev{tag: c.uleb(), children: c.u8() != 0})
-		arena.scratch = arena.scratch[:0]
-		for {
-			attr, form := c.uleb(), c.uleb()
-			if c.err != nil {
-				return nil, errors.New("abbreviation table runs past the end of the section")
-			}
-			if attr == 0 && form == 0 {
-				break
-			}
-			spec := attrSpec{attr: attr, form: form}
-			if form == formImplicitConst {
-				spec.implicit = c.sleb()
-			}
-			arena.scratch = append(arena.scratch, spec)
-			if len(arena.scratch) > 1024 {
-				return nil, errors.New("abbreviation with more than 1024 attributes")
-			}
-		}
-		if ab.fixed = fixedSize(arena.scratch, key); ab.fixed < 0 {
-			ab.skip, ab.tail = skipSteps(arena.scratch, key)
-		}
-		ab.named = ab.tag == tagSubprogram || ab.tag == tagVariable || ab.tag == tagLabel
-		switch ab.tag {
-		case tagCompileUnit, tagPartialUnit, tagSkeletonUnit, tagSubprogram, tagVariable, tagLabel:
-			// Only the DIEs of these kinds are decoded; the others are
-			// stepped over by size, and most abbreviations are of them.
-			ab.attrs = arena.keep()
-		}
-		for uint64(len(t)) <= code {
-			t = append(t, nil)
-		}
-		if t[code] != nil {
-			return nil, fmt.Errorf("abbreviation code %d defined twice", code)
-		}
-		t[code] = ab
-	}
-}
-
-// fixedSize is the byte size of the attributes when every form has a
-// fixed size, or -1.
-func fixedSize(attrs []attrSpec, key abbrevKey) int {
-	n := 0
-	for _, a := range attrs {
-		k := formSize(a.form, int(key.offSize), int(key.addrSize), key.version)
-		if k < 0 {
-			return -1
-		}
-		n += k
-	}
-	return n
-}
-
-// skipSteps splits the attributes into fixed runs and variable forms.
-func skipSteps(attrs []attrSpec, key abbrevKey) ([]skipStep, int) {
-	var steps []skipStep
-	run := 0
-	for _, a := range attrs {
-		k := formSize(a.form, int(key.offSize), int(key.addrSize), key.version)
-		if k >= 0 {
-			run += k
-			continue
-		}
-		steps = append(steps, skipStep{fixed: run, form: a})
-		run = 0
-	}
-	return steps, run
 }
 
 // resolve turns a name attribute into a string.
